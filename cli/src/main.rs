@@ -1,0 +1,2 @@
+//! `hearth`: demo, publisher and auditor tool.
+fn main() {}

@@ -1,0 +1,118 @@
+//! The one error type of `hearth-core`.
+//!
+//! Every fallible call in the crate returns [`Result<T>`]. Variants are grouped by
+//! the part that raises them; each says exactly what went wrong so that the
+//! bindings can map it to a typed exception without parsing messages.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong inside Hearth's core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- arguments -------------------------------------------------------
+    /// A topic id that the active taxonomy does not contain.
+    #[error("unknown topic id {0:?}")]
+    UnknownTopic(String),
+    /// A topic label that the active taxonomy does not contain.
+    #[error("unknown topic label {0:?}")]
+    UnknownLabel(String),
+    /// An argument is out of its documented range or malformed.
+    #[error("invalid argument `{name}`: {reason}")]
+    InvalidArgument {
+        /// Name of the offending argument or field.
+        name: &'static str,
+        /// What rule it broke.
+        reason: String,
+    },
+    /// A configuration value is out of range.
+    #[error("invalid configuration `{field}`: {reason}")]
+    InvalidConfig {
+        /// The configuration field.
+        field: &'static str,
+        /// What rule it broke.
+        reason: String,
+    },
+
+    // ---- taxonomy data ---------------------------------------------------
+    /// Taxonomy data could not be parsed or is inconsistent.
+    #[error("invalid taxonomy: {0}")]
+    InvalidTaxonomy(String),
+
+    // ---- store -----------------------------------------------------------
+    /// The operating system refused a file operation.
+    #[error("storage I/O error on {path}: {source}")]
+    StoreIo {
+        /// File or directory involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A stored file is shorter than its header says: it was cut off.
+    #[error("stored file {path} is truncated ({actual} of {expected} bytes)")]
+    StoreTruncated {
+        /// The file.
+        path: PathBuf,
+        /// Bytes the header promises.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// A stored file fails its integrity checksum or is not a Hearth file:
+    /// accidental corruption (bit rot, partial overwrite, wrong file).
+    #[error("stored file {path} is corrupted: {reason}")]
+    StoreCorrupted {
+        /// The file.
+        path: PathBuf,
+        /// What check failed.
+        reason: &'static str,
+    },
+    /// The file is intact but was written under a different key.
+    #[error("stored file {path} was written with a different key")]
+    StoreWrongKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The checksum matches but authenticated decryption fails: the file was
+    /// deliberately modified.
+    #[error("stored file {path} failed authentication: it was tampered with")]
+    StoreTampered {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file was written by a newer version of Hearth than this one.
+    #[error("stored file {path} has {what} version {found}, this build supports up to {supported}")]
+    StoreUnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// Which version field (file format or schema).
+        what: &'static str,
+        /// Version found in the file.
+        found: u16,
+        /// Highest version this build reads.
+        supported: u16,
+    },
+    /// The decrypted content could not be decoded as the declared schema.
+    #[error("stored file {path} decrypted but could not be decoded: {reason}")]
+    StoreDecode {
+        /// The file.
+        path: PathBuf,
+        /// Decoder message.
+        reason: String,
+    },
+
+    // ---- engine ----------------------------------------------------------
+    /// The engine was closed; no further calls are accepted.
+    #[error("the engine is closed")]
+    Closed,
+    /// Another engine in this process already has the storage directory open.
+    #[error("storage directory {0} is already open in this process")]
+    AlreadyOpen(PathBuf),
+    /// Serialising data for export failed.
+    #[error("export failed: {0}")]
+    Export(String),
+}

@@ -1,0 +1,26 @@
+//! # hearth-core
+//!
+//! The on-device engine of Hearth: a local interest model built from the app's
+//! events, kept encrypted on the phone, and a thread-safe [`Engine`] facade that
+//! apps (through the bindings) talk to. Nothing in this crate touches the network.
+//!
+//! Module map:
+//! - [`taxonomy`]: the versioned, hierarchical topic taxonomy (IAB Content 3.x embedded).
+//! - [`profile`]: events in, decayed topic weights and inferred traits out.
+//! - [`store`]: encrypted, atomic, versioned persistence of all user state.
+//! - [`state`]: the persisted state's schema and its migrations.
+//! - [`engine`]: the facade: open, record, interests, consent, reset, export.
+//! - [`clock`]: injected time.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod profile;
+pub mod state;
+pub mod store;
+pub mod taxonomy;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use engine::{Engine, EngineConfig};
+pub use error::{Error, Result};
