@@ -144,6 +144,24 @@ impl StoreKey {
         })?;
         Ok(StoreKey(bytes))
     }
+
+    /// A fresh random key from the operating system's CSPRNG. For demos and
+    /// tests: an app must keep its key in the Android Keystore / iOS Keychain,
+    /// or the state becomes unreadable on the next launch.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] (`name: "rng"`) if the system RNG fails.
+    pub fn generate() -> Result<Self> {
+        use rand::SecureRandom;
+        let mut bytes = [0u8; 32];
+        rand::SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| Error::InvalidArgument {
+                name: "rng",
+                reason: "the system random number generator failed".into(),
+            })?;
+        Ok(StoreKey(bytes))
+    }
 }
 
 impl fmt::Debug for StoreKey {

@@ -1,0 +1,309 @@
+//! `hearth demo`: the main job on embedded defaults.
+//!
+//! A temporary, encrypted profile; a scripted week of one realistic person's app
+//! activity, played through the real [`Engine`] on a simulated clock; then what
+//! the phone learned, why, and what the person can do about it.
+
+use std::sync::Arc;
+
+use clap::Args;
+use hearth_core::clock::{DAY_MS, HOUR_MS, MINUTE_MS};
+use hearth_core::profile::{Event, EventData, Feedback};
+use hearth_core::state::Consent;
+use hearth_core::store::StoreKey;
+use hearth_core::{Engine, EngineConfig, ManualClock, Timestamp};
+
+/// Options of `hearth demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's encrypted state in this directory instead of a temporary
+    /// one (it must not already hold a Hearth state under another key).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+    /// Print every scripted event as it is played.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+type DynError = Box<dyn std::error::Error>;
+
+/// Monday 2026-11-23 08:00 UTC: the start of the scripted week.
+const START: Timestamp = 1_763_884_800_000;
+
+struct Step {
+    day: i64,
+    minute: i64,
+    what: &'static str,
+    event: Event,
+}
+
+fn view(topics: &[&str], dwell_s: u64) -> Event {
+    EventData::ContentView {
+        topics: topics.iter().map(|s| s.to_string()).collect(),
+        dwell_ms: Some(dwell_s * 1000),
+    }
+    .now()
+}
+
+/// One week of Sam: a runner and football fan, planning a wedding and a move,
+/// who reads celebrity gossip but doesn't want to be profiled on it.
+fn script() -> Vec<Step> {
+    let mut s = Vec::new();
+    let mut push = |day: i64, minute: i64, what: &'static str, event: Event| {
+        s.push(Step {
+            day,
+            minute,
+            what,
+            event,
+        })
+    };
+    for day in 0..7 {
+        push(
+            day,
+            7 * 60,
+            "reads a soccer match report",
+            view(&["533"], 90),
+        );
+        push(day, 7 * 60 + 20, "reads about running", view(&["227"], 60));
+        if day % 2 == 0 {
+            push(day, 12 * 60, "skims celebrity gossip", view(&["438"], 20));
+        }
+        push(
+            day,
+            21 * 60,
+            "checks smartphone reviews",
+            view(&["635"], 45),
+        );
+    }
+    push(
+        0,
+        9 * 60,
+        "searches",
+        Event::search("best running shoes for a marathon", &[]),
+    );
+    push(
+        1,
+        13 * 60,
+        "buys running shoes (129.00)",
+        Event::purchase(&["227"], Some(129_000_000)),
+    );
+    push(
+        1,
+        19 * 60,
+        "reads a wedding venue guide",
+        view(&["165"], 240),
+    );
+    push(
+        2,
+        19 * 60,
+        "searches",
+        Event::search("wedding photographer prices", &[]),
+    );
+    push(2, 20 * 60, "reads about civil unions", view(&["191"], 120));
+    push(
+        3,
+        8 * 60,
+        "reads a diabetes diet article",
+        view(&["317"], 180),
+    );
+    push(3, 18 * 60, "plans a bachelor party", view(&["167"], 60));
+    push(
+        4,
+        10 * 60,
+        "searches",
+        Event::search("two bedroom apartments for rent", &["452"]),
+    );
+    push(4, 10 * 60 + 5, "views a flat listing", view(&["442"], 200));
+    push(
+        4,
+        22 * 60,
+        "buys a phone case (19.00)",
+        Event::purchase(&["635"], Some(19_000_000)),
+    );
+    push(
+        5,
+        9 * 60,
+        "taps ♥ on a running plan",
+        Event::feedback("227", Feedback::Like),
+    );
+    push(
+        5,
+        11 * 60,
+        "saves a hotel (app event)",
+        Event::custom("save_hotel", &["668"]),
+    );
+    push(
+        6,
+        16 * 60,
+        "buys a suit (240.00)",
+        Event::purchase(&["579"], Some(240_000_000)),
+    );
+    s.sort_by_key(|st| (st.day, st.minute));
+    s
+}
+
+fn bar(weight: f64, max: f64) -> String {
+    let n = if max > 0.0 {
+        ((weight / max) * 20.0).round() as usize
+    } else {
+        0
+    };
+    format!("{:<20}", "█".repeat(n.min(20)))
+}
+
+fn print_interests(engine: &Engine, limit: usize) -> Result<(), DynError> {
+    let interests = engine.interests()?;
+    let max = interests.first().map_or(0.0, |i| i.weight);
+    for i in interests.iter().take(limit) {
+        println!("  {} {:>6.2}  {}", bar(i.weight, max), i.weight, i.path);
+        println!("  {:>20}          {}", "", i.reason);
+    }
+    if interests.len() > limit {
+        println!("  … and {} more", interests.len() - limit);
+    }
+    Ok(())
+}
+
+/// Run the demo.
+pub fn run(args: &DemoArgs) -> Result<(), DynError> {
+    let tmp;
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    // The app would take this key from the Android Keystore / iOS Keychain.
+    let key = StoreKey::generate()?;
+    let clock = Arc::new(ManualClock::new(START));
+    let mut config = EngineConfig::new(&dir, key).with_clock(clock.clone());
+    config.default_consent = Consent::ContextualOnly;
+    let engine = Engine::open(config)?;
+
+    println!("Hearth demo — everything below happens on this \"phone\"; nothing is sent anywhere.");
+    println!(
+        "Taxonomy: {} ({} topics).  State: {} (encrypted)\n",
+        engine.taxonomy().version(),
+        engine.taxonomy().len(),
+        dir.display()
+    );
+    println!(
+        "1. Sam installs the app. Consent starts as {:?}: nothing is collected.",
+        engine.consent()?
+    );
+    let probe = engine.record(&Event::view(&["533"]))?;
+    println!("   A page view now is {:?}.", probe.status);
+    engine.set_consent(Consent::Personalised)?;
+    println!(
+        "   Sam opts in to personalisation → {:?}.\n",
+        engine.consent()?
+    );
+
+    let steps = script();
+    println!("2. One week of Sam's app use: {} events.", steps.len());
+    let (mut sensitive, mut recorded) = (0, 0);
+    for st in &steps {
+        clock.set(START + st.day * DAY_MS + st.minute * MINUTE_MS);
+        let out = engine.record(&st.event)?;
+        recorded += 1;
+        sensitive += out.sensitive_dropped;
+        if args.verbose || out.sensitive_dropped > 0 {
+            let query = match &st.event.data {
+                EventData::Search { query, .. } => format!(" \"{query}\""),
+                _ => String::new(),
+            };
+            let note = if out.sensitive_dropped > 0 {
+                "  → health topic: a special category, never stored"
+            } else {
+                ""
+            };
+            println!(
+                "   day {} {:02}:{:02}  Sam {}{query}{note}",
+                st.day + 1,
+                st.minute / 60,
+                st.minute % 60,
+                st.what
+            );
+        }
+    }
+    clock.set(START + 7 * DAY_MS + 8 * HOUR_MS);
+    engine.flush()?;
+    let status = engine.status()?;
+    println!(
+        "   {recorded} events recorded, {sensitive} sensitive topic(s) dropped; the encrypted state is {} bytes.\n",
+        status.state_bytes
+    );
+
+    println!(
+        "3. What Hearth learned, on the phone (top 8 of {} topics), and why:",
+        engine.interests()?.len()
+    );
+    print_interests(&engine, 8)?;
+
+    println!("\n4. Traits inferred on the phone (each removable):");
+    for t in engine.traits()? {
+        println!("   • {} [{}]: {}", t.label, t.key(), t.reason);
+    }
+
+    println!("\n5. Sam doesn't want celebrity gossip in the profile and removes \"Pop Culture\".");
+    engine.remove_interest("432")?;
+    clock.advance(HOUR_MS);
+    let out = engine.record(&view(&["438"], 30))?;
+    println!(
+        "   Next gossip page: {} topic(s) dropped as hidden. Pop Culture in profile: {}.",
+        out.suppressed_dropped,
+        engine
+            .interests()?
+            .iter()
+            .any(|i| i.path.starts_with("Pop Culture"))
+    );
+    engine.remove_trait("spending_tier")?;
+    println!(
+        "   Sam also removes the spending tier; traits now: {:?}.",
+        engine.traits()?.iter().map(|t| t.key()).collect::<Vec<_>>()
+    );
+
+    println!("\n6. Privacy checks on the stored bytes:");
+    engine.flush()?;
+    let mut leaked = false;
+    for entry in std::fs::read_dir(&dir)? {
+        let bytes = std::fs::read(entry?.path())?;
+        for needle in ["marathon", "photographer", "bedroom", "Soccer", "533"] {
+            leaked |= bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+        }
+    }
+    println!(
+        "   search words or topic names readable on disk: {}",
+        if leaked {
+            "YES (bug!)"
+        } else {
+            "none (encrypted at rest)"
+        }
+    );
+    let export = engine.export()?;
+    println!(
+        "   data export for Sam: {} bytes of JSON, {} interests, no search text: {}",
+        export.len(),
+        engine.interests()?.len(),
+        !export.contains("marathon")
+    );
+
+    println!("\n7. Sam turns personalisation off: the profile is erased.");
+    engine.set_consent(Consent::Off)?;
+    println!(
+        "   interests: {}, traits: {}",
+        engine.interests()?.len(),
+        engine.traits()?.len()
+    );
+    engine.reset()?;
+    println!(
+        "   reset(): every Hearth file deleted; consent back to {:?}.",
+        engine.consent()?
+    );
+    engine.close()?;
+    println!(
+        "\nDone. Next steps in the roadmap: a signed catalog, on-device ad choice, noised reports."
+    );
+    Ok(())
+}
