@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting, lints, docs, Rust unit and
+# integration tests, and the demo as a smoke test. Binding tests (Kotlin on the
+# JVM, Swift on Linux) join here as the bindings land; they install their own
+# toolchains through scripts/setup-*.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "rustdoc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "generated docs are up to date"
+python3 scripts/gen-docs.py --check
+
+step "Rust tests"
+cargo test --workspace
+
+step "demo smoke test"
+out=$(cargo run --quiet -p hearth-cli -- demo)
+grep -q "What Hearth learned" <<<"$out"
+grep -q "none (encrypted at rest)" <<<"$out"
+echo "demo ran: $(wc -l <<<"$out") lines of output"
