@@ -10,6 +10,7 @@
 //! | call | persisted before it returns? |
 //! |---|---|
 //! | [`Engine::record`] | no: kept in memory and written by the background writer within `flush_interval_ms` (default 1 s) of the first unsaved change; with `flush_interval_ms = 0`, yes |
+//! | [`Engine::record`] of explicit feedback (like / hide) | yes: it is a user control |
 //! | [`Engine::set_consent`], [`Engine::remove_interest`], [`Engine::allow_interest`], [`Engine::remove_trait`], [`Engine::allow_trait`] | yes |
 //! | [`Engine::reset`] | yes: the files are deleted before it returns |
 //! | [`Engine::flush`], [`Engine::close`] | yes: everything recorded before the call |
@@ -35,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::catalog::{InstalledCatalog, PublicKey};
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::profile::{
@@ -47,6 +49,12 @@ use crate::taxonomy::Taxonomy;
 
 /// Longest accepted `flush_interval_ms` (one hour).
 pub const MAX_FLUSH_INTERVAL_MS: u64 = 3_600_000;
+/// Default limit on catalog bundle size (64 MiB).
+pub const DEFAULT_MAX_CATALOG_BYTES: usize = 64 << 20;
+/// Name of the record holding the installed catalog bundle.
+pub const CATALOG_RECORD: &str = "catalog";
+/// Schema version of the catalog record (the raw signed bundle).
+pub const CATALOG_RECORD_SCHEMA: u16 = 1;
 
 /// Everything needed to open an engine. Only the directory and key have no
 /// default; [`EngineConfig::new`] fills in the rest.
@@ -70,6 +78,11 @@ pub struct EngineConfig {
     /// Longest time a recorded event waits in memory before the background writer
     /// persists it. Default 1,000 ms; 0 persists on every call (slow).
     pub flush_interval_ms: u64,
+    /// Ed25519 public keys whose catalogs are accepted. Several may be listed so
+    /// a publisher can rotate keys. Default: none (no catalog can be installed).
+    pub trusted_keys: Vec<PublicKey>,
+    /// Largest catalog bundle accepted, checked before parsing. Default 64 MiB.
+    pub max_catalog_bytes: usize,
 }
 
 impl EngineConfig {
@@ -83,6 +96,8 @@ impl EngineConfig {
             profile: ProfileConfig::default(),
             default_consent: Consent::ContextualOnly,
             flush_interval_ms: 1_000,
+            trusted_keys: Vec::new(),
+            max_catalog_bytes: DEFAULT_MAX_CATALOG_BYTES,
         }
     }
     /// Replace the clock.
@@ -109,6 +124,59 @@ pub struct EngineStatus {
     pub state_bytes: u64,
     /// Version of the active taxonomy.
     pub taxonomy_version: String,
+    /// The installed catalog, if any.
+    pub catalog: Option<CatalogStatus>,
+    /// Whether ads can be selected right now.
+    pub selection_ready: bool,
+    /// Why not, when `selection_ready` is false.
+    pub selection_blocked: Option<String>,
+}
+
+/// What is known about the installed catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogStatus {
+    /// Catalog version.
+    pub version: u64,
+    /// Creation time, Unix ms.
+    pub created_at_ms: Timestamp,
+    /// Expiry time, Unix ms.
+    pub expires_at_ms: Timestamp,
+    /// Hex id of the key that signed it.
+    pub key_id: String,
+    /// Region tag.
+    pub region: String,
+    /// Campaigns.
+    pub campaigns: u32,
+    /// Creatives.
+    pub creatives: u32,
+    /// Bundle size in bytes.
+    pub bundle_bytes: u64,
+}
+
+/// What [`Engine::install_catalog`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InstallOutcome {
+    /// The catalog is now active.
+    Installed {
+        /// Its version.
+        version: u64,
+    },
+    /// This version was already installed; nothing changed.
+    AlreadyInstalled {
+        /// The version.
+        version: u64,
+    },
+}
+
+/// The catalog side of the engine, guarded by its own lock.
+#[derive(Default)]
+struct CatalogSlot {
+    active: Option<Arc<InstalledCatalog>>,
+    /// Highest version ever installed here (downgrade protection), even if the
+    /// active catalog was dropped.
+    installed_version: Option<u64>,
+    /// Why the stored catalog was not loaded at open, if it was not.
+    load_error: Option<String>,
 }
 
 static OPEN_DIRS: LazyLock<Mutex<HashSet<PathBuf>>> = LazyLock::new(Default::default);
@@ -174,6 +242,11 @@ struct Inner {
     /// Serialises writers so an older snapshot never overwrites a newer one.
     write_lock: Mutex<()>,
     dirty_hint: AtomicBool,
+    trusted_keys: Vec<PublicKey>,
+    max_catalog_bytes: usize,
+    catalog: Mutex<CatalogSlot>,
+    /// Serialises catalog installs.
+    install_lock: Mutex<()>,
     signal: Mutex<Signal>,
     cv: Condvar,
     closed: AtomicBool,
@@ -265,7 +338,12 @@ impl Engine {
                 l
             }
         };
+        let catalog = load_catalog(&store, &config.trusted_keys, config.max_catalog_bytes, &tax)?;
         let inner = Arc::new(Inner {
+            trusted_keys: config.trusted_keys,
+            max_catalog_bytes: config.max_catalog_bytes,
+            catalog: Mutex::new(catalog),
+            install_lock: Mutex::new(()),
             tax,
             cfg: config.profile,
             rules,
@@ -346,10 +424,25 @@ impl Engine {
     pub fn record(&self, event: &Event) -> Result<RecordOutcome> {
         self.check_open()?;
         let inner = &*self.inner;
+        let is_feedback = matches!(event.data, crate::profile::EventData::Feedback { .. });
+        let is_hide = matches!(
+            event.data,
+            crate::profile::EventData::Feedback {
+                feedback: crate::profile::Feedback::Hide,
+                ..
+            }
+        );
         let out = {
             let mut live = lock(&inner.live);
             let now = live.now(&*inner.clock);
-            if live.consent != Consent::Personalised {
+            // A hide is a user control, honoured whenever a profile may exist;
+            // everything else is collection and needs personalised consent.
+            let allowed = match live.consent {
+                Consent::Personalised => true,
+                Consent::ContextualOnly => is_hide,
+                Consent::Off => false,
+            };
+            if !allowed {
                 return Ok(RecordOutcome::skipped(RecordStatus::ConsentWithheld));
             }
             // Future timestamps count as now; very old events are ignored.
@@ -364,12 +457,66 @@ impl Engine {
             live.touch();
             out
         };
-        if inner.flush_interval.is_zero() {
+        // Explicit feedback is a user control: durable before returning.
+        if inner.flush_interval.is_zero() || is_feedback {
             inner.persist()?;
         } else {
             inner.mark_dirty();
         }
         Ok(out)
+    }
+
+    /// Verify and install a catalog bundle (the bytes the app downloaded).
+    ///
+    /// Checks, in order: size limit (before parsing), framing, signature against
+    /// the trusted keys, version (the same version is a no-op, an older one is
+    /// refused), expiry, decoding, taxonomy version, structural validation; then
+    /// builds the index, persists the bundle and makes it active. On any failure
+    /// the previous catalog stays active and on disk, and the error says exactly
+    /// why. Blocking (verification of a large catalog takes milliseconds): call it
+    /// off the UI thread.
+    pub fn install_catalog(&self, bytes: &[u8]) -> Result<InstallOutcome> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let _one_at_a_time = lock(&inner.install_lock);
+        let (header, _) =
+            crate::catalog::bundle::verify(bytes, &inner.trusted_keys, inner.max_catalog_bytes)?;
+        let offered = header.catalog_version;
+        if let Some(installed) = lock(&inner.catalog).installed_version {
+            if offered == installed {
+                return Ok(InstallOutcome::AlreadyInstalled { version: offered });
+            }
+            if offered < installed {
+                return Err(Error::CatalogDowngrade { installed, offered });
+            }
+        }
+        let now = lock(&inner.live).now(&*inner.clock);
+        if header.expires_at_ms <= now {
+            return Err(Error::CatalogExpired {
+                expires_at_ms: header.expires_at_ms,
+                now_ms: now,
+            });
+        }
+        let loaded = InstalledCatalog::verify_and_load(
+            bytes,
+            &inner.trusted_keys,
+            inner.max_catalog_bytes,
+            &inner.tax,
+        )?;
+        inner
+            .store
+            .save(CATALOG_RECORD, CATALOG_RECORD_SCHEMA, bytes)?;
+        let mut slot = lock(&inner.catalog);
+        slot.active = Some(Arc::new(loaded));
+        slot.installed_version = Some(offered);
+        slot.load_error = None;
+        Ok(InstallOutcome::Installed { version: offered })
+    }
+
+    /// The active catalog, if one is installed and verified.
+    pub fn catalog(&self) -> Result<Option<Arc<InstalledCatalog>>> {
+        self.check_open()?;
+        Ok(lock(&self.inner.catalog).active.clone())
     }
 
     /// The user's interests, heaviest first, each with its reason. Empty when
@@ -523,8 +670,36 @@ impl Engine {
         self.check_open()?;
         let inner = &*self.inner;
         let state_bytes = inner.store.file_len(STATE_RECORD)?.unwrap_or(0);
-        let live = lock(&inner.live);
+        let (catalog, load_error) = {
+            let slot = lock(&inner.catalog);
+            (slot.active.clone(), slot.load_error.clone())
+        };
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        let selection_blocked = match (&catalog, load_error) {
+            (_, _) if live.consent == Consent::Off => Some("consent is off".to_string()),
+            (None, Some(e)) => Some(format!("the stored catalog could not be loaded: {e}")),
+            (None, None) => Some("no catalog is installed".to_string()),
+            (Some(c), _) if c.header.expires_at_ms <= now => Some(format!(
+                "the catalog expired at {} (Unix ms); install a newer one",
+                c.header.expires_at_ms
+            )),
+            _ => None,
+        };
+        let catalog = catalog.map(|c| CatalogStatus {
+            version: c.header.catalog_version,
+            created_at_ms: c.header.created_at_ms,
+            expires_at_ms: c.header.expires_at_ms,
+            key_id: crate::catalog::bundle::hex(&c.header.key_id),
+            region: c.catalog.region.clone(),
+            campaigns: u32::try_from(c.catalog.campaigns.len()).unwrap_or(u32::MAX),
+            creatives: u32::try_from(c.index.creatives).unwrap_or(u32::MAX),
+            bundle_bytes: c.bundle_len as u64,
+        });
         Ok(EngineStatus {
+            catalog,
+            selection_ready: selection_blocked.is_none(),
+            selection_blocked,
             consent: live.consent,
             topics: u32::try_from(live.profile.len()).unwrap_or(u32::MAX),
             events_recorded: live.events_recorded,
@@ -657,6 +832,37 @@ impl Inner {
     }
 }
 
+/// Load the stored catalog at open. A stored catalog that no longer verifies
+/// (for example its key was removed from the trusted list) is not an open error:
+/// the engine opens without it and [`Engine::status`] says why.
+fn load_catalog(
+    store: &Store,
+    trusted: &[PublicKey],
+    max: usize,
+    tax: &Taxonomy,
+) -> Result<CatalogSlot> {
+    let Some(rec) = store.load(CATALOG_RECORD)? else {
+        return Ok(CatalogSlot::default());
+    };
+    let installed_version = crate::catalog::bundle::parse_header(&rec.payload)
+        .ok()
+        .map(|(h, _)| h.catalog_version);
+    Ok(
+        match InstalledCatalog::verify_and_load(&rec.payload, trusted, max, tax) {
+            Ok(c) => CatalogSlot {
+                active: Some(Arc::new(c)),
+                installed_version,
+                load_error: None,
+            },
+            Err(e) => CatalogSlot {
+                active: None,
+                installed_version,
+                load_error: Some(e.to_string()),
+            },
+        },
+    )
+}
+
 fn canonical(dir: &Path) -> Result<PathBuf> {
     std::fs::canonicalize(dir).map_err(|source| Error::StoreIo {
         path: dir.to_path_buf(),
@@ -714,6 +920,20 @@ mod tests {
         let o = e.record(&Event::view(&["483"])).unwrap();
         assert_eq!(o.status, RecordStatus::ConsentWithheld);
         assert!(e.interests().unwrap().is_empty());
+    }
+
+    #[test]
+    fn hide_is_honoured_under_contextual_consent_but_likes_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Engine::open(EngineConfig::new(dir.path(), key())).unwrap();
+        let like = e.record(&Event::feedback("483", Feedback::Like)).unwrap();
+        assert_eq!(like.status, RecordStatus::ConsentWithheld);
+        let hide = e.record(&Event::feedback("483", Feedback::Hide)).unwrap();
+        assert_eq!(hide.status, RecordStatus::Recorded);
+        assert_eq!(e.suppressed_topics().unwrap(), ["483"]);
+        e.set_consent(Consent::Off).unwrap();
+        let hide = e.record(&Event::feedback("552", Feedback::Hide)).unwrap();
+        assert_eq!(hide.status, RecordStatus::ConsentWithheld);
     }
 
     #[test]
@@ -806,8 +1026,13 @@ mod tests {
         e.record(&Event::view(&["484"])).unwrap(); // Sports/American Football
         e.remove_interest("483").unwrap();
         assert!(!e.status().unwrap().unsaved_changes);
+        e.record(&Event::view(&["552"])).unwrap();
+        assert!(
+            e.status().unwrap().unsaved_changes,
+            "views wait for the writer"
+        );
         e.record(&Event::feedback("552", Feedback::Like)).unwrap();
-        assert!(e.status().unwrap().unsaved_changes);
+        assert!(!e.status().unwrap().unsaved_changes, "feedback is durable");
         assert!(matches!(
             e.remove_trait("nope"),
             Err(Error::InvalidArgument { .. })

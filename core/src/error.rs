@@ -105,6 +105,79 @@ pub enum Error {
         reason: String,
     },
 
+    // ---- catalog ---------------------------------------------------------
+    /// The bundle is larger than the configured limit; it was not parsed.
+    #[error("catalog bundle is {size} bytes, the limit is {max}")]
+    CatalogTooLarge {
+        /// Bundle size.
+        size: u64,
+        /// Configured limit.
+        max: u64,
+    },
+    /// The bundle is shorter than its header says.
+    #[error("catalog bundle is truncated ({actual} of {expected} bytes)")]
+    CatalogTruncated {
+        /// Bytes the header promises.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// The bundle is not a Hearth catalog or its framing is broken.
+    #[error("catalog bundle is malformed: {0}")]
+    CatalogMalformed(String),
+    /// The bundle's format version is newer than this build reads.
+    #[error("catalog bundle format {found} is not supported (this build reads up to {supported})")]
+    CatalogUnsupportedFormat {
+        /// Version in the bundle.
+        found: u16,
+        /// Highest supported.
+        supported: u16,
+    },
+    /// The bundle is signed by a key that is not in the trusted list.
+    #[error("catalog is signed by untrusted key {key_id}")]
+    CatalogUntrustedKey {
+        /// Hex key id from the header.
+        key_id: String,
+    },
+    /// The signature does not verify: the bundle was altered or damaged.
+    #[error("catalog signature does not verify")]
+    CatalogBadSignature,
+    /// The offered catalog is older than the installed one.
+    #[error("catalog version {offered} is older than the installed version {installed}")]
+    CatalogDowngrade {
+        /// Installed version.
+        installed: u64,
+        /// Offered version.
+        offered: u64,
+    },
+    /// The catalog's expiry time has passed.
+    #[error("catalog expired at {expires_at_ms} (now {now_ms})")]
+    CatalogExpired {
+        /// Expiry, Unix ms.
+        expires_at_ms: i64,
+        /// The engine's current time, Unix ms.
+        now_ms: i64,
+    },
+    /// The catalog targets a different taxonomy than the engine uses.
+    #[error("catalog targets taxonomy {catalog:?}, the engine uses {engine:?}")]
+    CatalogTaxonomyMismatch {
+        /// The catalog's taxonomy version.
+        catalog: String,
+        /// The engine's taxonomy version.
+        engine: String,
+    },
+    /// The catalog's content breaks a structural rule.
+    #[error("catalog is invalid at {path}: {detail} (rule: {rule})")]
+    CatalogInvalid {
+        /// JSON-style path of the offending value, e.g.
+        /// `campaigns[3].creative_sets[0].creatives[1].click_url`.
+        path: String,
+        /// Which rule.
+        rule: CatalogRule,
+        /// What exactly is wrong.
+        detail: String,
+    },
+
     // ---- engine ----------------------------------------------------------
     /// The engine was closed; no further calls are accepted.
     #[error("the engine is closed")]
@@ -115,4 +188,39 @@ pub enum Error {
     /// Serialising data for export failed.
     #[error("export failed: {0}")]
     Export(String),
+}
+
+/// The structural rules a catalog must satisfy (see [`Error::CatalogInvalid`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum CatalogRule {
+    /// Ids must be unique (campaigns, creative sets and creatives share one space;
+    /// advertisers have their own).
+    DuplicateId,
+    /// A reference (advertiser id, topic id) must resolve.
+    DanglingReference,
+    /// URLs must be absolute `https://` URLs with a host and no spaces.
+    HttpsUrl,
+    /// A number is outside its documented range.
+    Range,
+    /// A string is empty or longer than allowed, or uses forbidden characters.
+    StringFormat,
+    /// A list holds more entries than allowed.
+    Count,
+    /// Sensitive topics can never be targeted or anti-targeted.
+    SensitiveTopic,
+}
+
+impl std::fmt::Display for CatalogRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CatalogRule::DuplicateId => "duplicate-id",
+            CatalogRule::DanglingReference => "dangling-reference",
+            CatalogRule::HttpsUrl => "https-url",
+            CatalogRule::Range => "range",
+            CatalogRule::StringFormat => "string-format",
+            CatalogRule::Count => "count",
+            CatalogRule::SensitiveTopic => "sensitive-topic",
+        })
+    }
 }

@@ -13,6 +13,7 @@
 //! - [`clock`]: injected time.
 #![forbid(unsafe_code)]
 
+pub mod catalog;
 pub mod clock;
 pub mod engine;
 pub mod error;

@@ -764,10 +764,15 @@ impl Profile {
             self.evict_lowest();
         }
 
+        // Purchase values feed the spending tier only when the purchase itself was
+        // kept (not a sensitive or hidden topic) and the user has not removed the
+        // tier; likewise, removed traits collect no evidence.
         if let EventData::Purchase {
             value_micros: Some(v),
             ..
         } = data
+            && !accepted.is_empty()
+            && !self.removed_traits.contains("spending_tier")
         {
             if self.purchases.len() >= MAX_PURCHASES_KEPT {
                 self.purchases.pop_front();
@@ -778,7 +783,10 @@ impl Profile {
             });
         }
         if !accepted.is_empty() {
-            for r in rules {
+            for r in rules
+                .iter()
+                .filter(|r| !self.removed_traits.contains(&r.rule.id))
+            {
                 let hit = accepted
                     .iter()
                     .any(|&t| r.topics.iter().any(|&rt| tax.is_within(t, rt)));
@@ -1409,6 +1417,12 @@ mod tests {
         f.apply(buy(50_000_000), T0).unwrap();
         assert!(f.p.traits(&f.cfg, &f.rules, &f.tax, T0).is_empty());
         assert!(f.p.allow_trait("spending_tier"));
+        assert!(
+            f.p.traits(&f.cfg, &f.rules, &f.tax, T0).is_empty(),
+            "nothing was collected while removed"
+        );
+        f.apply(buy(50_000_000), T0).unwrap();
+        f.apply(buy(50_000_000), T0).unwrap();
         assert_eq!(f.p.traits(&f.cfg, &f.rules, &f.tax, T0)[0].value, "mid");
     }
 
