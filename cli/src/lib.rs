@@ -1,0 +1,23 @@
+//! # hearth-cli
+//!
+//! The logic behind the `hearth` binary's publisher commands; `main.rs` is only
+//! the command-line front end. This crate is never linked into the phone
+//! library.
+//!
+//! - [`catalog_source`]: the JSON source format of a catalog, its JSON Schema,
+//!   and conversions to and from [`hearth_core::catalog::model`].
+//! - [`keys`]: `hearth keygen` and the key file formats.
+//! - [`publish`]: `hearth catalog build` (source → validated, signed bundle) and
+//!   `hearth catalog inspect` (bundle → verified summary or source JSON).
+//! - [`synth`]: `hearth catalog gen`, deterministic synthetic catalogs.
+//! - [`sample`]: the hand-written sample catalog and how to sign it.
+//! - [`error`]: the error type and exit codes (0 ok, 1 failure, 2 invalid catalog).
+
+pub mod catalog_source;
+pub mod error;
+pub mod keys;
+pub mod publish;
+pub mod sample;
+pub mod synth;
+
+pub use error::{CliError, SourceIssue};
