@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use clap::Args;
+use hearth_core::catalog::SigningKey;
 use hearth_core::clock::{DAY_MS, HOUR_MS, MINUTE_MS};
 use hearth_core::profile::{Event, EventData, Feedback};
 use hearth_core::state::Consent;
@@ -28,7 +29,7 @@ pub struct DemoArgs {
 type DynError = Box<dyn std::error::Error>;
 
 /// Monday 2026-11-23 08:00 UTC: the start of the scripted week.
-const START: Timestamp = 1_763_884_800_000;
+const START: Timestamp = 1_795_420_800_000;
 
 struct Step {
     day: i64,
@@ -176,9 +177,14 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
     };
     // The app would take this key from the Android Keystore / iOS Keychain.
     let key = StoreKey::generate()?;
+    // The ad network's side: a fresh publisher key signs the sample catalog
+    // (catalog/sample.json). The app ships the public key as a trusted key.
+    let publisher = SigningKey::generate()?;
+    let sample = hearth_cli::sample::build_sample(&publisher)?;
     let clock = Arc::new(ManualClock::new(START));
     let mut config = EngineConfig::new(&dir, key).with_clock(clock.clone());
     config.default_consent = Consent::ContextualOnly;
+    config.trusted_keys = vec![publisher.public_key()];
     let engine = Engine::open(config)?;
 
     println!("Hearth demo — everything below happens on this \"phone\"; nothing is sent anywhere.");
@@ -196,9 +202,35 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
     println!("   A page view now is {:?}.", probe.status);
     engine.set_consent(Consent::Personalised)?;
     println!(
-        "   Sam opts in to personalisation → {:?}.\n",
+        "   Sam opts in to personalisation → {:?}.",
         engine.consent()?
     );
+    let outcome = engine.install_catalog(&sample.bundle)?;
+    let cat = engine
+        .status()?
+        .catalog
+        .ok_or("catalog missing after install")?;
+    println!(
+        "   The app downloads the region's signed ad catalog ({} bytes) and hands it over: {:?}.",
+        sample.bundle.len(),
+        outcome
+    );
+    println!(
+        "   Verified on the phone: key {}, version {}, {} campaigns, {} creatives; ready to select: {}.",
+        cat.key_id,
+        cat.version,
+        cat.campaigns,
+        cat.creatives,
+        engine.status()?.selection_ready
+    );
+    let mut tampered = sample.bundle.clone();
+    if let Some(b) = tampered.get_mut(200) {
+        *b ^= 1;
+    }
+    match engine.install_catalog(&tampered) {
+        Err(e) => println!("   A copy with one byte changed is refused: {e}.\n"),
+        Ok(o) => println!("   A tampered copy was accepted ({o:?}) — this is a bug!\n"),
+    }
 
     let steps = script();
     println!("2. One week of Sam's app use: {} events.", steps.len());

@@ -1,0 +1,106 @@
+//! Catalog benchmarks: install of generated catalogs (verify + decode + validate +
+//! index), peak extra memory during install, and bundle bytes per creative.
+//!
+//! Run: `cargo bench -p hearth-cli --bench catalog`. Figures that criterion does
+//! not measure (memory, sizes) are printed before the timings.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+// The counting allocator below needs `unsafe impl GlobalAlloc`; it only
+// forwards to the system allocator and keeps two counters.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hearth_cli::synth::{GenOptions, generate_model};
+use hearth_core::catalog::InstalledCatalog;
+use hearth_core::catalog::bundle::{self, SigningKey};
+use hearth_core::taxonomy::Taxonomy;
+
+struct Counting;
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn bundle_of(creatives: usize, key: &SigningKey, tax: &Taxonomy) -> Vec<u8> {
+    let opts = GenOptions {
+        creatives,
+        seed: 1,
+        version: 1,
+    };
+    let (cat, h) = generate_model(&opts, tax).unwrap();
+    bundle::seal(&cat, 1, h.created_at_ms, h.expires_at_ms, key).unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let tax = Taxonomy::iab().unwrap();
+    let key = SigningKey::generate().unwrap();
+    let trusted = [key.public_key()];
+    for n in [100_000usize] {
+        let b = bundle_of(n, &key, &tax);
+        // Peak extra memory of one install, beyond what was live before it.
+        let before = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let installed = InstalledCatalog::verify_and_load(&b, &trusted, usize::MAX, &tax).unwrap();
+        let peak_extra = PEAK.load(Ordering::Relaxed) - before;
+        let retained = CURRENT.load(Ordering::Relaxed) - before;
+        drop(installed);
+        eprintln!(
+            "\n{n} creatives: bundle {} bytes = {:.1} bytes/creative; install peak extra memory \
+             {} bytes = {:.2}x bundle (retained after install {:.2}x)\n",
+            b.len(),
+            b.len() as f64 / n as f64,
+            peak_extra,
+            peak_extra as f64 / b.len() as f64,
+            retained as f64 / b.len() as f64,
+        );
+        let mut g = c.benchmark_group("install");
+        g.sample_size(if n > 50_000 { 20 } else { 50 });
+        g.bench_function(format!("verify_decode_validate_index_{n}"), |bch| {
+            bch.iter(|| {
+                black_box(
+                    InstalledCatalog::verify_and_load(black_box(&b), &trusted, usize::MAX, &tax)
+                        .unwrap(),
+                )
+            })
+        });
+        let (_, body) = bundle::verify(&b, &trusted, usize::MAX).unwrap();
+        let cat = bundle::decode_body(body).unwrap();
+        g.bench_function(format!("decode_only_{n}"), |bch| {
+            bch.iter(|| black_box(bundle::decode_body(black_box(body)).unwrap()))
+        });
+        g.bench_function(format!("validate_only_{n}"), |bch| {
+            bch.iter(|| black_box(hearth_core::catalog::validate(black_box(&cat), &tax)))
+        });
+        g.bench_function(format!("index_only_{n}"), |bch| {
+            bch.iter(|| {
+                black_box(hearth_core::catalog::CatalogIndex::build(black_box(&cat), &tax).unwrap())
+            })
+        });
+        g.bench_function(format!("signature_only_{n}"), |bch| {
+            bch.iter(|| black_box(bundle::verify(black_box(&b), &trusted, usize::MAX).unwrap()))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
