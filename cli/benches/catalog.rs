@@ -16,7 +16,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hearth_cli::synth::{GenOptions, generate_model};
 use hearth_core::catalog::InstalledCatalog;
 use hearth_core::catalog::bundle::{self, SigningKey};
+use hearth_core::store::StoreKey;
 use hearth_core::taxonomy::Taxonomy;
+use hearth_core::{Engine, EngineConfig, ManualClock};
 
 struct Counting;
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -54,38 +56,64 @@ fn bench(c: &mut Criterion) {
     let tax = Taxonomy::iab().unwrap();
     let key = SigningKey::generate().unwrap();
     let trusted = [key.public_key()];
-    for n in [100_000usize] {
+    for n in [10_000usize, 100_000] {
         let b = bundle_of(n, &key, &tax);
         // Peak extra memory of one install, beyond what was live before it.
         let before = CURRENT.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
-        let installed = InstalledCatalog::verify_and_load(&b, &trusted, usize::MAX, &tax).unwrap();
+        let installed =
+            InstalledCatalog::verify_and_load(b.clone(), &trusted, usize::MAX, &tax).unwrap();
         let peak_extra = PEAK.load(Ordering::Relaxed) - before;
         let retained = CURRENT.load(Ordering::Relaxed) - before;
         drop(installed);
         eprintln!(
-            "\n{n} creatives: bundle {} bytes = {:.1} bytes/creative; install peak extra memory \
-             {} bytes = {:.2}x bundle (retained after install {:.2}x)\n",
+            "\n{n} creatives: bundle {} bytes = {:.1} bytes/creative; verify+load peak extra memory \
+             {} bytes = {:.2}x bundle beyond the bundle handed in (retained {:.2}x)",
             b.len(),
             b.len() as f64 / n as f64,
             peak_extra,
             peak_extra as f64 / b.len() as f64,
             retained as f64 / b.len() as f64,
         );
+        // The same through the engine, which also persists the bundle (encrypted).
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = EngineConfig::new(dir.path(), StoreKey::from_bytes([9; 32]));
+        cfg.trusted_keys = trusted.to_vec();
+        cfg.clock = std::sync::Arc::new(ManualClock::new(1_767_225_600_000)); // 2026-01-01
+        let engine = Engine::open(cfg).unwrap();
+        let input = b.clone();
+        let before = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let t = std::time::Instant::now();
+        engine.install_catalog(input).unwrap();
+        let took = t.elapsed();
+        let peak_extra = PEAK.load(Ordering::Relaxed) - before;
+        eprintln!(
+            "{n} creatives: Engine::install_catalog incl. encrypted persist: {:.1} ms once, \
+             peak extra memory {:.2}x bundle (beyond the bundle handed in)\n",
+            took.as_secs_f64() * 1e3,
+            peak_extra as f64 / b.len() as f64
+        );
+        drop(engine);
         let mut g = c.benchmark_group("install");
         g.sample_size(if n > 50_000 { 20 } else { 50 });
         g.bench_function(format!("verify_decode_validate_index_{n}"), |bch| {
             bch.iter(|| {
                 black_box(
-                    InstalledCatalog::verify_and_load(black_box(&b), &trusted, usize::MAX, &tax)
-                        .unwrap(),
+                    InstalledCatalog::verify_and_load(
+                        black_box(b.clone()),
+                        &trusted,
+                        usize::MAX,
+                        &tax,
+                    )
+                    .unwrap(),
                 )
             })
         });
         let (_, body) = bundle::verify(&b, &trusted, usize::MAX).unwrap();
         let cat = bundle::decode_body(body).unwrap();
-        g.bench_function(format!("decode_only_{n}"), |bch| {
-            bch.iter(|| black_box(bundle::decode_body(black_box(body)).unwrap()))
+        g.bench_function(format!("decode_borrowed_only_{n}"), |bch| {
+            bch.iter(|| black_box(bundle::decode_body_borrowed(black_box(body)).unwrap()))
         });
         g.bench_function(format!("validate_only_{n}"), |bch| {
             bch.iter(|| black_box(hearth_core::catalog::validate(black_box(&cat), &tax)))

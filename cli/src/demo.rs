@@ -205,7 +205,7 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         "   Sam opts in to personalisation → {:?}.",
         engine.consent()?
     );
-    let outcome = engine.install_catalog(&sample.bundle)?;
+    let outcome = engine.install_catalog(sample.bundle.to_vec())?;
     let cat = engine
         .status()?
         .catalog
@@ -227,7 +227,7 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
     if let Some(b) = tampered.get_mut(200) {
         *b ^= 1;
     }
-    match engine.install_catalog(&tampered) {
+    match engine.install_catalog(tampered.to_vec()) {
         Err(e) => println!("   A copy with one byte changed is refused: {e}.\n"),
         Ok(o) => println!("   A tampered copy was accepted ({o:?}) — this is a bug!\n"),
     }

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::catalog::{InstalledCatalog, PublicKey};
+use crate::catalog::{InstalledCatalog, PublicKey, VerifiedBundle};
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::profile::{
@@ -475,12 +475,15 @@ impl Engine {
     /// the previous catalog stays active and on disk, and the error says exactly
     /// why. Blocking (verification of a large catalog takes milliseconds): call it
     /// off the UI thread.
-    pub fn install_catalog(&self, bytes: &[u8]) -> Result<InstallOutcome> {
+    ///
+    /// The bundle is taken by value and kept: the installed catalog reads creative
+    /// text from it in place instead of copying it.
+    pub fn install_catalog(&self, bytes: Vec<u8>) -> Result<InstallOutcome> {
         self.check_open()?;
         let inner = &*self.inner;
         let _one_at_a_time = lock(&inner.install_lock);
-        let (header, _) =
-            crate::catalog::bundle::verify(bytes, &inner.trusted_keys, inner.max_catalog_bytes)?;
+        let verified = VerifiedBundle::verify(bytes, &inner.trusted_keys, inner.max_catalog_bytes)?;
+        let header = verified.header;
         let offered = header.catalog_version;
         if let Some(installed) = lock(&inner.catalog).installed_version {
             if offered == installed {
@@ -497,15 +500,10 @@ impl Engine {
                 now_ms: now,
             });
         }
-        let loaded = InstalledCatalog::verify_and_load(
-            bytes,
-            &inner.trusted_keys,
-            inner.max_catalog_bytes,
-            &inner.tax,
-        )?;
+        let loaded = verified.load(&inner.tax)?;
         inner
             .store
-            .save(CATALOG_RECORD, CATALOG_RECORD_SCHEMA, bytes)?;
+            .save(CATALOG_RECORD, CATALOG_RECORD_SCHEMA, loaded.bundle())?;
         let mut slot = lock(&inner.catalog);
         slot.active = Some(Arc::new(loaded));
         slot.installed_version = Some(offered);
@@ -694,7 +692,7 @@ impl Engine {
             region: c.catalog.region.clone(),
             campaigns: u32::try_from(c.catalog.campaigns.len()).unwrap_or(u32::MAX),
             creatives: u32::try_from(c.index.creatives).unwrap_or(u32::MAX),
-            bundle_bytes: c.bundle_len as u64,
+            bundle_bytes: c.bundle_len() as u64,
         });
         Ok(EngineStatus {
             catalog,
@@ -848,7 +846,7 @@ fn load_catalog(
         .ok()
         .map(|(h, _)| h.catalog_version);
     Ok(
-        match InstalledCatalog::verify_and_load(&rec.payload, trusted, max, tax) {
+        match InstalledCatalog::verify_and_load(rec.payload, trusted, max, tax) {
             Ok(c) => CatalogSlot {
                 active: Some(Arc::new(c)),
                 installed_version,

@@ -311,18 +311,20 @@ fn seal_with(
     let aad = aad_for(&out, name);
 
     out.extend_from_slice(payload);
-    let mut in_out = out.split_off(HEADER_LEN);
-    keys.aead
-        .seal_in_place_append_tag(
+    // Encrypt in place inside the one preallocated buffer: a large record (an
+    // installed catalog) must not be copied on its way to disk.
+    let tag = keys
+        .aead
+        .seal_in_place_separate_tag(
             aead::Nonce::assume_unique_for_key(nonce),
             aead::Aad::from(&aad[..]),
-            &mut in_out,
+            out.get_mut(HEADER_LEN..).unwrap_or_default(),
         )
         .map_err(|_| Error::InvalidArgument {
             name: "payload",
             reason: "encryption failed".to_owned(),
         })?;
-    out.append(&mut in_out);
+    out.extend_from_slice(tag.as_ref());
 
     let checksum = digest::digest(&digest::SHA256, &out);
     out.extend_from_slice(checksum.as_ref());

@@ -149,11 +149,14 @@ fn install_status_same_version_and_upgrade() {
     let f = fx();
     let st = f.engine.status().unwrap();
     assert!(!st.selection_ready);
-    assert_eq!(st.selection_blocked.as_deref(), Some("no catalog is installed"));
+    assert_eq!(
+        st.selection_blocked.as_deref(),
+        Some("no catalog is installed")
+    );
 
     let b1 = f.seal(&catalog(), 1);
     assert_eq!(
-        f.engine.install_catalog(&b1).unwrap(),
+        f.engine.install_catalog(b1.to_vec()).unwrap(),
         InstallOutcome::Installed { version: 1 }
     );
     let st = f.engine.status().unwrap();
@@ -164,15 +167,15 @@ fn install_status_same_version_and_upgrade() {
     assert_eq!(c.bundle_bytes, b1.len() as u64);
 
     assert_eq!(
-        f.engine.install_catalog(&b1).unwrap(),
+        f.engine.install_catalog(b1.to_vec()).unwrap(),
         InstallOutcome::AlreadyInstalled { version: 1 }
     );
     let b2 = f.seal(&catalog(), 2);
     assert_eq!(
-        f.engine.install_catalog(&b2).unwrap(),
+        f.engine.install_catalog(b2.to_vec()).unwrap(),
         InstallOutcome::Installed { version: 2 }
     );
-    match f.engine.install_catalog(&b1) {
+    match f.engine.install_catalog(b1.to_vec()) {
         Err(Error::CatalogDowngrade {
             installed: 2,
             offered: 1,
@@ -185,7 +188,7 @@ fn install_status_same_version_and_upgrade() {
 #[test]
 fn index_lists_sets_by_topic_and_untargeted() {
     let f = fx();
-    f.engine.install_catalog(&f.seal(&catalog(), 1)).unwrap();
+    f.engine.install_catalog(f.seal(&catalog(), 1)).unwrap();
     let c = f.engine.catalog().unwrap().unwrap();
     let tax = f.engine.taxonomy();
     let run = c.index.sets_for_topics([tax.idx("227").unwrap()]);
@@ -196,18 +199,22 @@ fn index_lists_sets_by_topic_and_untargeted() {
         "s-run"
     );
     assert_eq!(c.index.untargeted.len(), 1);
-    assert!(c.index.sets_for_topics([tax.idx("483").unwrap()]).is_empty());
+    assert!(
+        c.index
+            .sets_for_topics([tax.idx("483").unwrap()])
+            .is_empty()
+    );
 }
 
 #[test]
 fn every_single_byte_flip_is_rejected_and_the_old_catalog_keeps_serving() {
     let f = fx();
-    f.engine.install_catalog(&f.seal(&catalog(), 1)).unwrap();
+    f.engine.install_catalog(f.seal(&catalog(), 1)).unwrap();
     let b2 = f.seal(&catalog(), 2);
     for i in 0..b2.len() {
         let mut bad = b2.clone();
         bad[i] ^= 0x01;
-        let err = f.engine.install_catalog(&bad);
+        let err = f.engine.install_catalog(bad.to_vec());
         assert!(err.is_err(), "flip at byte {i} was accepted");
         assert!(
             matches!(
@@ -226,13 +233,16 @@ fn every_single_byte_flip_is_rejected_and_the_old_catalog_keeps_serving() {
     let flip = |i: usize| {
         let mut bad = b2.clone();
         bad[i] ^= 0x01;
-        f.engine.install_catalog(&bad)
+        f.engine.install_catalog(bad.to_vec())
     };
     assert!(matches!(flip(0), Err(Error::CatalogMalformed(_))));
     assert!(matches!(flip(12), Err(Error::CatalogBadSignature)));
     assert!(matches!(flip(33), Err(Error::CatalogUntrustedKey { .. })));
     assert!(matches!(flip(60), Err(Error::CatalogBadSignature)));
-    assert!(matches!(flip(b2.len() - 1), Err(Error::CatalogBadSignature)));
+    assert!(matches!(
+        flip(b2.len() - 1),
+        Err(Error::CatalogBadSignature)
+    ));
 }
 
 #[test]
@@ -247,7 +257,7 @@ fn each_framing_failure_has_its_own_error() {
     cfg.trusted_keys = vec![f.key.public_key()];
     let small = Engine::open(cfg).unwrap();
     assert!(matches!(
-        small.install_catalog(&good),
+        small.install_catalog(good.to_vec()),
         Err(Error::CatalogTooLarge { .. })
     ));
 
@@ -255,14 +265,14 @@ fn each_framing_failure_has_its_own_error() {
     let stranger = SigningKey::generate().unwrap();
     let foreign = bundle::seal(&catalog(), 1, NOW, NOW + DAY_MS, &stranger).unwrap();
     assert!(matches!(
-        f.engine.install_catalog(&foreign),
+        f.engine.install_catalog(foreign.to_vec()),
         Err(Error::CatalogUntrustedKey { .. })
     ));
     // Truncated anywhere.
     for cut in [0, 10, 43, 44, good.len() / 2, good.len() - 1] {
         assert!(
             matches!(
-                f.engine.install_catalog(&good[..cut]),
+                f.engine.install_catalog(good[..cut].to_vec()),
                 Err(Error::CatalogTruncated { .. })
             ),
             "cut at {cut}"
@@ -271,7 +281,7 @@ fn each_framing_failure_has_its_own_error() {
     // Expired.
     let old = bundle::seal(&catalog(), 1, NOW - 9 * DAY_MS, NOW - DAY_MS, &f.key).unwrap();
     assert!(matches!(
-        f.engine.install_catalog(&old),
+        f.engine.install_catalog(old.to_vec()),
         Err(Error::CatalogExpired { .. })
     ));
     assert_eq!(f.installed_version(), None);
@@ -279,13 +289,13 @@ fn each_framing_failure_has_its_own_error() {
     let mut other = catalog();
     other.taxonomy_version = "some-other-taxonomy".into();
     assert!(matches!(
-        f.engine.install_catalog(&f.seal(&other, 1)),
+        f.engine.install_catalog(f.seal(&other, 1).to_vec()),
         Err(Error::CatalogTaxonomyMismatch { .. })
     ));
 }
 
 fn invalid(f: &Fx, cat: &Catalog) -> (String, CatalogRule) {
-    match f.engine.install_catalog(&f.seal(cat, 5)) {
+    match f.engine.install_catalog(f.seal(cat, 5).to_vec()) {
         Err(Error::CatalogInvalid { path, rule, .. }) => (path, rule),
         other => panic!("expected CatalogInvalid, got {other:?}"),
     }
@@ -294,7 +304,7 @@ fn invalid(f: &Fx, cat: &Catalog) -> (String, CatalogRule) {
 #[test]
 fn structural_errors_name_the_path_and_rule_and_keep_the_old_catalog() {
     let f = fx();
-    f.engine.install_catalog(&f.seal(&catalog(), 1)).unwrap();
+    f.engine.install_catalog(f.seal(&catalog(), 1)).unwrap();
 
     let mut dup = catalog();
     dup.campaigns[1].creative_sets[0].creatives[0].id = "cr-run-1".into();
@@ -312,7 +322,10 @@ fn structural_errors_name_the_path_and_rule_and_keep_the_old_catalog() {
     unknown_topic.campaigns[0].creative_sets[0].include_topics[0].topic = "no-such".into();
     let (path, rule) = invalid(&f, &unknown_topic);
     assert_eq!(rule, CatalogRule::DanglingReference);
-    assert_eq!(path, "campaigns[0].creative_sets[0].include_topics[0].topic");
+    assert_eq!(
+        path,
+        "campaigns[0].creative_sets[0].include_topics[0].topic"
+    );
 
     let mut http = catalog();
     http.campaigns[0].creative_sets[0].creatives[1].click_url = "http://shop.example.com".into();
@@ -324,7 +337,10 @@ fn structural_errors_name_the_path_and_rule_and_keep_the_old_catalog() {
     sensitive.campaigns[0].creative_sets[0].include_topics[0].topic = "317".into(); // Diabetes
     let (path, rule) = invalid(&f, &sensitive);
     assert_eq!(rule, CatalogRule::SensitiveTopic);
-    assert_eq!(path, "campaigns[0].creative_sets[0].include_topics[0].topic");
+    assert_eq!(
+        path,
+        "campaigns[0].creative_sets[0].include_topics[0].topic"
+    );
 
     assert_eq!(f.installed_version(), Some(1));
     assert!(f.engine.status().unwrap().selection_ready);
@@ -337,7 +353,7 @@ fn installed_catalog_survives_reopen_and_is_verified_again() {
     let clock = Arc::new(ManualClock::new(NOW));
     let e = Engine::open(config(dir.path(), &key, &clock)).unwrap();
     let b = bundle::seal(&catalog(), 3, NOW, NOW + 7 * DAY_MS, &key).unwrap();
-    e.install_catalog(&b).unwrap();
+    e.install_catalog(b.to_vec()).unwrap();
     e.reset().unwrap();
     assert_eq!(
         e.status().unwrap().catalog.map(|c| c.version),
@@ -357,17 +373,20 @@ fn installed_catalog_survives_reopen_and_is_verified_again() {
     let st = e.status().unwrap();
     assert!(st.catalog.is_none());
     assert!(
-        st.selection_blocked.as_deref().unwrap().contains("untrusted key"),
+        st.selection_blocked
+            .as_deref()
+            .unwrap()
+            .contains("untrusted key"),
         "{:?}",
         st.selection_blocked
     );
     let older = bundle::seal(&catalog(), 2, NOW, NOW + 7 * DAY_MS, &new_key).unwrap();
     assert!(matches!(
-        e.install_catalog(&older),
+        e.install_catalog(older.to_vec()),
         Err(Error::CatalogDowngrade { installed: 3, .. })
     ));
     let newer = bundle::seal(&catalog(), 4, NOW, NOW + 7 * DAY_MS, &new_key).unwrap();
-    e.install_catalog(&newer).unwrap();
+    e.install_catalog(newer.to_vec()).unwrap();
     assert!(e.status().unwrap().selection_ready);
     e.close().unwrap();
 
@@ -403,7 +422,9 @@ fn bundle_worked_example_matches_the_spec() {
     assert_eq!(&b[40..44], &[13, 0, 0, 0]);
     assert_eq!(
         &b[44..57],
-        &[0x01, 0x74, 0x02, 0x44, 0x45, 0x01, 0x01, 0x61, 0x01, 0x41, 0x00, 0x00, 0x00]
+        &[
+            0x01, 0x74, 0x02, 0x44, 0x45, 0x01, 0x01, 0x61, 0x01, 0x41, 0x00, 0x00, 0x00
+        ]
     );
     // The signature is plain Ed25519 over the first 57 bytes.
     ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, key.public_key().0)

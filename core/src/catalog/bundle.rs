@@ -33,7 +33,7 @@ use ring::digest;
 use ring::rand::SystemRandom;
 use ring::signature::{self, Ed25519KeyPair, KeyPair};
 
-use super::model::Catalog;
+use super::model::{Catalog, CreativeRef};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 
@@ -265,6 +265,20 @@ pub fn verify<'a>(
 /// Decode a verified body. The whole body must be consumed.
 pub fn decode_body(body: &[u8]) -> Result<Catalog> {
     let (cat, rest) = postcard::take_from_bytes::<Catalog>(body)
+        .map_err(|e| Error::CatalogMalformed(format!("body does not decode: {e}")))?;
+    if !rest.is_empty() {
+        return Err(Error::CatalogMalformed(format!(
+            "{} unread bytes at the end of the body",
+            rest.len()
+        )));
+    }
+    Ok(cat)
+}
+
+/// Decode a verified body without copying creative text: creatives borrow
+/// their strings from `body`. The whole body must be consumed.
+pub fn decode_body_borrowed(body: &[u8]) -> Result<Catalog<CreativeRef<'_>>> {
+    let (cat, rest) = postcard::take_from_bytes::<Catalog<CreativeRef<'_>>>(body)
         .map_err(|e| Error::CatalogMalformed(format!("body does not decode: {e}")))?;
     if !rest.is_empty() {
         return Err(Error::CatalogMalformed(format!(

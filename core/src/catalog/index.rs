@@ -47,7 +47,7 @@ fn pos(i: usize) -> Result<u32> {
 impl CatalogIndex {
     /// Build the index. The catalog must already be validated (unknown topics are
     /// an error here too, never a panic).
-    pub fn build(cat: &Catalog, tax: &Taxonomy) -> Result<Self> {
+    pub fn build<C>(cat: &Catalog<C>, tax: &Taxonomy) -> Result<Self> {
         let advertisers: HashMap<&str, u32> = cat
             .advertisers
             .iter()

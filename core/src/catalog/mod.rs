@@ -13,50 +13,115 @@ pub mod validate;
 pub use bundle::{BundleHeader, PublicKey, SigningKey};
 pub use index::CatalogIndex;
 pub use model::*;
-pub use validate::{Issue, validate};
+pub use validate::{Issue, Limits, first_error, validate};
 
 use crate::error::{Error, Result};
 use crate::taxonomy::Taxonomy;
 
 /// A catalog that passed every check, with its index: what selection reads.
+///
+/// Creative text is not copied out of the bundle: the installed catalog keeps the
+/// signed bundle it was given and its creatives are spans into it (see
+/// [`model`]).
 #[derive(Debug)]
 pub struct InstalledCatalog {
     /// The bundle header (version, times, key id).
     pub header: BundleHeader,
-    /// The catalog.
-    pub catalog: Catalog,
+    /// The catalog; creatives are spans into the bundle.
+    pub catalog: Catalog<CreativeSpan>,
     /// Lookup tables.
     pub index: CatalogIndex,
-    /// Size of the signed bundle in bytes.
-    pub bundle_len: usize,
+    bundle: Box<[u8]>,
+}
+
+/// A bundle whose size, framing and signature have been checked, not yet decoded.
+#[derive(Debug)]
+pub struct VerifiedBundle {
+    /// The header, now trustworthy.
+    pub header: BundleHeader,
+    bundle: Box<[u8]>,
+    body: std::ops::Range<usize>,
+}
+
+impl VerifiedBundle {
+    /// Check size (before parsing), framing and signature against `trusted`.
+    /// Takes the bundle by value: if it is later loaded, creative text is read
+    /// from it in place.
+    pub fn verify(bundle: Vec<u8>, trusted: &[PublicKey], max_len: usize) -> Result<Self> {
+        let (header, body) = {
+            let (header, body) = bundle::verify(&bundle, trusted, max_len)?;
+            (header, bundle::HEADER_LEN..bundle::HEADER_LEN + body.len())
+        };
+        Ok(Self {
+            header,
+            bundle: bundle.into_boxed_slice(),
+            body,
+        })
+    }
+
+    /// Decode, check the taxonomy version, validate and index.
+    pub fn load(self, tax: &Taxonomy) -> Result<InstalledCatalog> {
+        let body = self.bundle.get(self.body.clone()).unwrap_or_default();
+        let borrowed = bundle::decode_body_borrowed(body)?;
+        if borrowed.taxonomy_version != tax.version() {
+            return Err(Error::CatalogTaxonomyMismatch {
+                catalog: borrowed.taxonomy_version.clone(),
+                engine: tax.version().to_string(),
+            });
+        }
+        validate::first_error(&borrowed, tax)?;
+        let index = CatalogIndex::build(&borrowed, tax)?;
+        let catalog = borrowed.map_creatives(|c| {
+            CreativeSpan::of(&c, &self.bundle)
+                .ok_or_else(|| Error::CatalogMalformed("creative text outside the body".into()))
+        })?;
+        Ok(InstalledCatalog {
+            header: self.header,
+            catalog,
+            index,
+            bundle: self.bundle,
+        })
+    }
 }
 
 impl InstalledCatalog {
     /// Everything that does not depend on the engine's state: size limit,
     /// framing, signature against `trusted`, decoding, taxonomy version,
-    /// structural validation, index. (Version order and expiry are the engine's
-    /// checks.)
+    /// structural validation, index ([`VerifiedBundle::verify`] then
+    /// [`VerifiedBundle::load`]). Version order and expiry are the engine's checks.
     pub fn verify_and_load(
-        bytes: &[u8],
+        bundle: Vec<u8>,
         trusted: &[PublicKey],
         max_len: usize,
         tax: &Taxonomy,
     ) -> Result<Self> {
-        let (header, body) = bundle::verify(bytes, trusted, max_len)?;
-        let catalog = bundle::decode_body(body)?;
-        if catalog.taxonomy_version != tax.version() {
-            return Err(Error::CatalogTaxonomyMismatch {
-                catalog: catalog.taxonomy_version.clone(),
-                engine: tax.version().to_string(),
-            });
-        }
-        validate::first_error(&catalog, tax)?;
-        let index = CatalogIndex::build(&catalog, tax)?;
-        Ok(Self {
-            header,
-            catalog,
-            index,
-            bundle_len: bytes.len(),
-        })
+        VerifiedBundle::verify(bundle, trusted, max_len)?.load(tax)
+    }
+
+    /// The signed bundle this catalog was loaded from.
+    pub fn bundle(&self) -> &[u8] {
+        &self.bundle
+    }
+
+    /// Size of the signed bundle in bytes.
+    pub fn bundle_len(&self) -> usize {
+        self.bundle.len()
+    }
+
+    /// The fields of creative `i` of set `set` of campaign `campaign`.
+    pub fn creative(&self, campaign: u32, set: u32, i: u32) -> Option<CreativeView<'_>> {
+        self.catalog
+            .campaigns
+            .get(campaign as usize)?
+            .creative_sets
+            .get(set as usize)?
+            .creatives
+            .get(i as usize)
+            .map(|c| c.view(&self.bundle))
+    }
+
+    /// Resolve a creative span of this catalog.
+    pub fn view(&self, c: &CreativeSpan) -> CreativeView<'_> {
+        c.view(&self.bundle)
     }
 }

@@ -4,6 +4,14 @@
 //! [`super::bundle`]) and what selection reads. Times are Unix milliseconds (UTC),
 //! money is integer micros, rates are integer basis points (1/10,000), so the
 //! encoding is exact and the same on every platform.
+//!
+//! The containers are generic over the creative type `C`. Publishers build
+//! `Catalog<Creative>` (owned strings). On the phone the body is decoded without
+//! copying creative text: first as `Catalog<CreativeRef<'_>>` (strings borrowed
+//! from the body), then kept as `Catalog<CreativeSpan>` (offsets into the body,
+//! which the installed catalog owns). Creatives are by far the bulk of a catalog,
+//! so this saves most of the allocations and memory of an install. All three have
+//! the same wire encoding.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +19,7 @@ use crate::clock::Timestamp;
 
 /// A whole catalog: everything one region's phones select from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Catalog {
+pub struct Catalog<C = Creative> {
     /// Version of the topic taxonomy the targeting refers to; must equal the
     /// engine's taxonomy version.
     pub taxonomy_version: String,
@@ -20,7 +28,7 @@ pub struct Catalog {
     /// Advertisers, referenced by campaigns.
     pub advertisers: Vec<Advertiser>,
     /// The campaigns.
-    pub campaigns: Vec<Campaign>,
+    pub campaigns: Vec<Campaign<C>>,
     /// Optional model data used by later stages (scoring parameters, classifier).
     pub models: Models,
 }
@@ -36,7 +44,7 @@ pub struct Advertiser {
 
 /// A campaign: who pays, how much, when and where.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Campaign {
+pub struct Campaign<C = Creative> {
     /// Unique id.
     pub id: String,
     /// The advertiser's id (must exist in [`Catalog::advertisers`]).
@@ -64,7 +72,7 @@ pub struct Campaign {
     /// App sections (app-defined names like `"news"`); empty = all.
     pub app_sections: Vec<String>,
     /// The creative sets.
-    pub creative_sets: Vec<CreativeSet>,
+    pub creative_sets: Vec<CreativeSet<C>>,
 }
 
 /// A time window, both ends inclusive, Unix ms.
@@ -131,7 +139,7 @@ pub struct ConversionSpec {
 
 /// A creative set: the targeting and caps shared by a group of creatives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreativeSet {
+pub struct CreativeSet<C = Creative> {
     /// Unique id.
     pub id: String,
     /// Frequency caps.
@@ -151,7 +159,7 @@ pub struct CreativeSet {
     /// Optional conversion tracking.
     pub conversion: Option<ConversionSpec>,
     /// The creatives.
-    pub creatives: Vec<Creative>,
+    pub creatives: Vec<C>,
 }
 
 /// Kinds of creative.
@@ -195,7 +203,7 @@ pub struct Models {
     pub blobs: Vec<(String, Vec<u8>)>,
 }
 
-impl Catalog {
+impl<C> Catalog<C> {
     /// Total number of creatives.
     pub fn creative_count(&self) -> usize {
         self.campaigns
@@ -203,5 +211,233 @@ impl Catalog {
             .flat_map(|c| &c.creative_sets)
             .map(|s| s.creatives.len())
             .sum()
+    }
+
+    /// The same catalog with every creative converted by `f`.
+    pub fn map_creatives<D, E>(
+        self,
+        mut f: impl FnMut(C) -> Result<D, E>,
+    ) -> Result<Catalog<D>, E> {
+        let campaigns = self
+            .campaigns
+            .into_iter()
+            .map(|c| {
+                let creative_sets = c
+                    .creative_sets
+                    .into_iter()
+                    .map(|s| {
+                        let creatives = s
+                            .creatives
+                            .into_iter()
+                            .map(&mut f)
+                            .collect::<Result<Vec<D>, E>>()?;
+                        Ok(CreativeSet {
+                            id: s.id,
+                            caps: s.caps,
+                            min_interval_s: s.min_interval_s,
+                            include_topics: s.include_topics,
+                            exclude_topics: s.exclude_topics,
+                            traits: s.traits,
+                            embedding: s.embedding,
+                            item_ids: s.item_ids,
+                            conversion: s.conversion,
+                            creatives,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, E>>()?;
+                Ok(Campaign {
+                    id: c.id,
+                    advertiser_id: c.advertiser_id,
+                    priority: c.priority,
+                    value_micros: c.value_micros,
+                    flight: c.flight,
+                    daily_cap: c.daily_cap,
+                    pass_through_bp: c.pass_through_bp,
+                    dayparts: c.dayparts,
+                    geo: c.geo,
+                    locales: c.locales,
+                    os: c.os,
+                    app_sections: c.app_sections,
+                    creative_sets,
+                })
+            })
+            .collect::<Result<Vec<_>, E>>()?;
+        Ok(Catalog {
+            taxonomy_version: self.taxonomy_version,
+            region: self.region,
+            advertisers: self.advertisers,
+            campaigns,
+            models: self.models,
+        })
+    }
+}
+
+/// A creative whose text is borrowed from the bundle body (zero-copy decode).
+/// Same wire encoding as [`Creative`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct CreativeRef<'a> {
+    /// Unique id.
+    pub id: &'a str,
+    /// Kind.
+    pub kind: CreativeKind,
+    /// Headline.
+    pub title: &'a str,
+    /// Body text.
+    pub body: &'a str,
+    /// Image, https.
+    pub image_url: Option<&'a str>,
+    /// Where a click goes, https.
+    pub click_url: &'a str,
+    /// Button text.
+    pub call_to_action: &'a str,
+}
+
+/// A byte range of valid UTF-8 inside an installed catalog's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// Offset from the start of the body.
+    pub start: u32,
+    /// Length in bytes.
+    pub len: u32,
+}
+
+impl Span {
+    /// The span of `s`, which must lie inside `base`; `None` otherwise.
+    pub fn of(s: &str, base: &[u8]) -> Option<Span> {
+        let start = (s.as_ptr() as usize).checked_sub(base.as_ptr() as usize)?;
+        let end = start.checked_add(s.len())?;
+        if end > base.len() {
+            return None;
+        }
+        Some(Span {
+            start: u32::try_from(start).ok()?,
+            len: u32::try_from(s.len()).ok()?,
+        })
+    }
+    /// The text, or `""` if the span does not lie in `base` on UTF-8 boundaries
+    /// (never the case for spans made by [`Span::of`] from the same base).
+    pub fn get<'a>(&self, base: &'a [u8]) -> &'a str {
+        let start = self.start as usize;
+        base.get(start..start + self.len as usize)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+}
+
+/// A creative stored as spans into the body of the installed catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreativeSpan {
+    /// Unique id.
+    pub id: Span,
+    /// Kind.
+    pub kind: CreativeKind,
+    /// Headline.
+    pub title: Span,
+    /// Body text.
+    pub body: Span,
+    /// Image, https.
+    pub image_url: Option<Span>,
+    /// Where a click goes, https.
+    pub click_url: Span,
+    /// Button text.
+    pub call_to_action: Span,
+}
+
+impl CreativeSpan {
+    /// Spans of a borrowed creative whose strings lie in `base`.
+    pub fn of(c: &CreativeRef<'_>, base: &[u8]) -> Option<Self> {
+        Some(Self {
+            id: Span::of(c.id, base)?,
+            kind: c.kind,
+            title: Span::of(c.title, base)?,
+            body: Span::of(c.body, base)?,
+            image_url: match c.image_url {
+                Some(u) => Some(Span::of(u, base)?),
+                None => None,
+            },
+            click_url: Span::of(c.click_url, base)?,
+            call_to_action: Span::of(c.call_to_action, base)?,
+        })
+    }
+    /// Resolve against the body the spans point into.
+    pub fn view<'a>(&self, base: &'a [u8]) -> CreativeView<'a> {
+        CreativeView {
+            id: self.id.get(base),
+            kind: self.kind,
+            title: self.title.get(base),
+            body: self.body.get(base),
+            image_url: self.image_url.map(|s| s.get(base)),
+            click_url: self.click_url.get(base),
+            call_to_action: self.call_to_action.get(base),
+        }
+    }
+}
+
+/// A creative's fields, borrowed, whatever its storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CreativeView<'a> {
+    /// Unique id.
+    pub id: &'a str,
+    /// Kind.
+    pub kind: CreativeKind,
+    /// Headline.
+    pub title: &'a str,
+    /// Body text.
+    pub body: &'a str,
+    /// Image, https.
+    pub image_url: Option<&'a str>,
+    /// Where a click goes, https.
+    pub click_url: &'a str,
+    /// Button text.
+    pub call_to_action: &'a str,
+}
+
+impl CreativeView<'_> {
+    /// An owned copy.
+    pub fn to_owned_creative(&self) -> Creative {
+        Creative {
+            id: self.id.to_string(),
+            kind: self.kind,
+            title: self.title.to_string(),
+            body: self.body.to_string(),
+            image_url: self.image_url.map(str::to_string),
+            click_url: self.click_url.to_string(),
+            call_to_action: self.call_to_action.to_string(),
+        }
+    }
+}
+
+/// Creative types whose fields can be read without outside context (used by
+/// validation, which runs on owned and on borrowed catalogs).
+pub trait CreativeFields {
+    /// The fields.
+    fn view(&self) -> CreativeView<'_>;
+}
+
+impl CreativeFields for Creative {
+    fn view(&self) -> CreativeView<'_> {
+        CreativeView {
+            id: &self.id,
+            kind: self.kind,
+            title: &self.title,
+            body: &self.body,
+            image_url: self.image_url.as_deref(),
+            click_url: &self.click_url,
+            call_to_action: &self.call_to_action,
+        }
+    }
+}
+
+impl CreativeFields for CreativeRef<'_> {
+    fn view(&self) -> CreativeView<'_> {
+        CreativeView {
+            id: self.id,
+            kind: self.kind,
+            title: self.title,
+            body: self.body,
+            image_url: self.image_url,
+            click_url: self.click_url,
+            call_to_action: self.call_to_action,
+        }
     }
 }

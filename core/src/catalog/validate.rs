@@ -93,7 +93,7 @@ use std::collections::hash_map::Entry;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::model::{Campaign, Catalog, Creative, CreativeSet, Models, Os};
+use super::model::{Campaign, Catalog, CreativeFields, CreativeSet, Models, Os};
 use crate::error::{CatalogRule, Error, Result};
 use crate::taxonomy::{Taxonomy, TopicIdx};
 
@@ -203,20 +203,20 @@ impl Limits {
 
 /// Check every structural rule; returns all issues found, in document order
 /// (empty = valid). The rules are listed in the [module docs](self).
-pub fn validate(catalog: &Catalog, tax: &Taxonomy) -> Vec<Issue> {
+pub fn validate<C: CreativeFields>(catalog: &Catalog<C>, tax: &Taxonomy) -> Vec<Issue> {
     run(catalog, tax, usize::MAX)
 }
 
 /// Check the rules and stop at the first issue, returned as
 /// [`Error::CatalogInvalid`]. `Ok(())` exactly when [`validate`] finds nothing.
-pub fn first_error(catalog: &Catalog, tax: &Taxonomy) -> Result<()> {
+pub fn first_error<C: CreativeFields>(catalog: &Catalog<C>, tax: &Taxonomy) -> Result<()> {
     match run(catalog, tax, 1).into_iter().next() {
         None => Ok(()),
         Some(issue) => Err(issue.into()),
     }
 }
 
-fn run(catalog: &Catalog, tax: &Taxonomy, max_issues: usize) -> Vec<Issue> {
+fn run<C: CreativeFields>(catalog: &Catalog<C>, tax: &Taxonomy, max_issues: usize) -> Vec<Issue> {
     let mut c = Checker::new(catalog, tax, max_issues, None);
     // `Err(Full)` only means "enough issues collected".
     let _ = c.catalog(catalog);
@@ -352,7 +352,7 @@ fn hash_id(id: &str) -> u64 {
 }
 
 /// Where each campaign, creative set and creative id first occurs.
-fn first_locations(catalog: &Catalog) -> IdMap<'_, Loc> {
+fn first_locations<C: CreativeFields>(catalog: &Catalog<C>) -> IdMap<'_, Loc> {
     let mut m = IdMap::with_capacity_and_hasher(catalog.creative_count(), Default::default());
     for (ci, c) in catalog.campaigns.iter().enumerate() {
         let loc = Loc::campaign(ci);
@@ -361,7 +361,7 @@ fn first_locations(catalog: &Catalog) -> IdMap<'_, Loc> {
             let loc = loc.set(si);
             m.entry(s.id.as_str()).or_insert(loc);
             for (k, cr) in s.creatives.iter().enumerate() {
-                m.entry(cr.id.as_str()).or_insert(loc.creative(k));
+                m.entry(cr.view().id).or_insert(loc.creative(k));
             }
         }
     }
@@ -391,8 +391,8 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(
-        catalog: &'a Catalog,
+    fn new<C: CreativeFields>(
+        catalog: &'a Catalog<C>,
         tax: &'a Taxonomy,
         max_issues: usize,
         id_first: Option<IdMap<'a, Loc>>,
@@ -443,7 +443,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn catalog(&mut self, cat: &'a Catalog) -> Flow {
+    fn catalog<C: CreativeFields>(&mut self, cat: &'a Catalog<C>) -> Flow {
         let v = &cat.taxonomy_version;
         if v.is_empty() || v.len() > Limits::MAX_TAXONOMY_VERSION_BYTES {
             self.push(
@@ -562,7 +562,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn campaign(&mut self, loc: Loc, c: &'a Campaign) -> Flow {
+    fn campaign<C: CreativeFields>(&mut self, loc: Loc, c: &'a Campaign<C>) -> Flow {
         self.global_id(loc, &c.id)?;
         if !self.advertisers.contains_key(c.advertiser_id.as_str()) {
             self.push(
@@ -752,7 +752,7 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn creative_set(&mut self, loc: Loc, s: &'a CreativeSet) -> Flow {
+    fn creative_set<C: CreativeFields>(&mut self, loc: Loc, s: &'a CreativeSet<C>) -> Flow {
         self.global_id(loc, &s.id)?;
 
         // Include topics.
@@ -945,8 +945,9 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
-    fn creative(&mut self, loc: Loc, k: &'a Creative) -> Flow {
-        self.global_id(loc, &k.id)?;
+    fn creative<C: CreativeFields>(&mut self, loc: Loc, k: &'a C) -> Flow {
+        let k = k.view();
+        self.global_id(loc, k.id)?;
         let texts = [
             ("title", &k.title, true, Limits::MAX_TITLE_CHARS),
             ("body", &k.body, false, Limits::MAX_BODY_CHARS),
@@ -969,14 +970,14 @@ impl<'a> Checker<'a> {
                 )?;
             }
         }
-        if let Err(d) = self.url(UrlKind::Click, &k.click_url) {
+        if let Err(d) = self.url(UrlKind::Click, k.click_url) {
             self.push(
                 format!("{loc}.click_url"),
                 CatalogRule::HttpsUrl,
-                format!("click_url {} {d}", q(&k.click_url)),
+                format!("click_url {} {d}", q(k.click_url)),
             )?;
         }
-        if let Err(d) = check_text(&k.call_to_action, true, Limits::MAX_CALL_TO_ACTION_CHARS) {
+        if let Err(d) = check_text(k.call_to_action, true, Limits::MAX_CALL_TO_ACTION_CHARS) {
             self.push(
                 format!("{loc}.call_to_action"),
                 CatalogRule::StringFormat,
