@@ -428,7 +428,7 @@ pub enum RecordStatus {
     TooOld,
 }
 
-/// What [`Profile::apply`] (and `Engine::record`) did with an event.
+/// What [`Engine::record`](crate::Engine::record) did with an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordOutcome {
     /// Whether the event was applied.

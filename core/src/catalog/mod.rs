@@ -2,7 +2,7 @@
 //!
 //! - [`model`]: campaigns → creative sets → creatives.
 //! - [`bundle`]: the signed byte format, signing and verification.
-//! - [`validate`]: structural rules, each failure naming the path and the rule.
+//! - [`mod@validate`]: structural rules, each failure naming the path and the rule.
 //! - [`index`]: lookup tables built at install/open time for selection.
 
 pub mod bundle;
