@@ -21,10 +21,19 @@ step "generated docs are up to date"
 python3 scripts/gen-docs.py --check
 
 step "Rust tests"
-cargo test --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace 2>&1 | tee "$log"
+read -r rust_passed rust_failed < <(awk '/^test result:/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$log")
 
 step "demo smoke test"
 out=$(cargo run --quiet -p hearth-cli -- demo)
 grep -q "What Hearth learned" <<<"$out"
 grep -q "none (encrypted at rest)" <<<"$out"
 echo "demo ran: $(wc -l <<<"$out") lines of output"
+
+# One closing line that counts every test run above.
+echo
+echo "total: ${rust_passed} passed, ${rust_failed} failed"
