@@ -36,12 +36,19 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+
+use crate::ads::{AdBook, AdEventKind, AdRef, AdSnapshot};
 use crate::catalog::{InstalledCatalog, PublicKey, VerifiedBundle};
 use crate::clock::{Clock, SystemClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::profile::{
     Event, InferredTrait, Interest, Profile, ProfileConfig, RecordOutcome, RecordStatus,
     ResolvedRule,
+};
+use crate::select::{
+    self, AdChoice, AdRequest, AdResponse, EngagementModel, RequestContext, SelectConfig, UserSide,
 };
 use crate::state::{self, Consent, PersistedState, SCHEMA_VERSION, STATE_RECORD};
 use crate::store::{Store, StoreKey};
@@ -83,6 +90,12 @@ pub struct EngineConfig {
     pub trusted_keys: Vec<PublicKey>,
     /// Largest catalog bundle accepted, checked before parsing. Default 64 MiB.
     pub max_catalog_bytes: usize,
+    /// Ad selection limits and shares.
+    pub ads: SelectConfig,
+    /// Seed of the selection randomness (pacing, exploration). `None` (the
+    /// default) seeds from the system RNG; a fixed seed makes selection
+    /// reproducible, for tests.
+    pub selection_seed: Option<u64>,
 }
 
 impl EngineConfig {
@@ -98,6 +111,8 @@ impl EngineConfig {
             flush_interval_ms: 1_000,
             trusted_keys: Vec::new(),
             max_catalog_bytes: DEFAULT_MAX_CATALOG_BYTES,
+            ads: SelectConfig::default(),
+            selection_seed: None,
         }
     }
     /// Replace the clock.
@@ -153,6 +168,27 @@ pub struct CatalogStatus {
     pub bundle_bytes: u64,
 }
 
+/// One shown ad in the user's ad history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdHistoryEntry {
+    /// When it was shown, Unix ms.
+    pub shown_at_ms: Timestamp,
+    /// Campaign id.
+    pub campaign_id: String,
+    /// Creative id.
+    pub creative_id: String,
+    /// Advertiser id.
+    pub advertiser_id: String,
+    /// Advertiser name, if the installed catalog still knows it.
+    pub advertiser_name: Option<String>,
+    /// The creative's title.
+    pub title: String,
+    /// The user's reactions (click, like, dislike, hide, dismiss, conversion).
+    pub reactions: Vec<AdEventKind>,
+    /// The ad's token, so the history screen can record a like or hide on it.
+    pub token: String,
+}
+
 /// What [`Engine::install_catalog`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum InstallOutcome {
@@ -190,6 +226,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Live {
     consent: Consent,
     profile: Profile,
+    ads: AdBook,
     high_water: Timestamp,
     created_at: Timestamp,
     events_recorded: u64,
@@ -199,10 +236,11 @@ struct Live {
 }
 
 impl Live {
-    fn fresh(consent: Consent, now: Timestamp, generation: u64) -> Self {
+    fn fresh(consent: Consent, now: Timestamp, generation: u64, ads: AdBook) -> Self {
         Self {
             consent,
             profile: Profile::new(),
+            ads,
             high_water: now,
             created_at: now,
             events_recorded: 0,
@@ -244,6 +282,8 @@ struct Inner {
     dirty_hint: AtomicBool,
     trusted_keys: Vec<PublicKey>,
     max_catalog_bytes: usize,
+    select_cfg: SelectConfig,
+    rng: Mutex<ChaCha8Rng>,
     catalog: Mutex<CatalogSlot>,
     /// Serialises catalog installs.
     install_lock: Mutex<()>,
@@ -282,6 +322,7 @@ impl Engine {
             None => Taxonomy::iab()?,
         };
         let rules = config.profile.validate(&tax)?;
+        config.ads.validate()?;
         if config.flush_interval_ms > MAX_FLUSH_INTERVAL_MS {
             return Err(Error::InvalidConfig {
                 field: "flush_interval_ms",
@@ -322,13 +363,19 @@ impl Engine {
                 (Some(s), migrated || retagged)
             }
         };
+        let secret = random_bytes()?;
         let live = match persisted {
             None => {
                 let now = clock.now_ms();
-                Live::fresh(config.default_consent, now, 0)
+                let ads = AdBook::restore(AdSnapshot::default(), secret);
+                let mut l = Live::fresh(config.default_consent, now, 0, ads);
+                // The token secret must survive restarts: write it at once.
+                l.touch();
+                l
             }
             Some(s) => {
-                let mut l = Live::fresh(s.consent, s.high_water_ms, 0);
+                let ads = AdBook::restore(s.ads, secret);
+                let mut l = Live::fresh(s.consent, s.high_water_ms, 0, ads);
                 l.profile = Profile::restore(s.profile, &tax, &config.profile);
                 l.created_at = s.created_at;
                 l.events_recorded = s.events_recorded;
@@ -339,7 +386,18 @@ impl Engine {
             }
         };
         let catalog = load_catalog(&store, &config.trusted_keys, config.max_catalog_bytes, &tax)?;
+        let seed = match config.selection_seed {
+            Some(s) => s,
+            None => u64::from_le_bytes(
+                random_bytes()?
+                    .get(..8)
+                    .and_then(|b| b.try_into().ok())
+                    .unwrap_or([0; 8]),
+            ),
+        };
         let inner = Arc::new(Inner {
+            select_cfg: config.ads,
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             trusted_keys: config.trusted_keys,
             max_catalog_bytes: config.max_catalog_bytes,
             catalog: Mutex::new(catalog),
@@ -425,6 +483,7 @@ impl Engine {
         self.check_open()?;
         let inner = &*self.inner;
         let is_feedback = matches!(event.data, crate::profile::EventData::Feedback { .. });
+        let conversion_name;
         let is_hide = matches!(
             event.data,
             crate::profile::EventData::Feedback {
@@ -453,10 +512,18 @@ impl Engine {
             let out = live
                 .profile
                 .apply(&inner.tax, &inner.cfg, &inner.rules, &event.data, at)?;
+            conversion_name = match &event.data {
+                crate::profile::EventData::Custom { name, .. } => Some(name.clone()),
+                _ => None,
+            };
             live.events_recorded += 1;
             live.touch();
             out
         };
+        // A custom event may be the conversion an ad was shown for.
+        if let Some(name) = conversion_name {
+            self.attribute(|spec| spec.event_name.as_deref() == Some(name.as_str()))?;
+        }
         // Explicit feedback is a user control: durable before returning.
         if inner.flush_interval.is_zero() || is_feedback {
             inner.persist()?;
@@ -515,6 +582,317 @@ impl Engine {
     pub fn catalog(&self) -> Result<Option<Arc<InstalledCatalog>>> {
         self.check_open()?;
         Ok(lock(&self.inner.catalog).active.clone())
+    }
+
+    /// Choose ads for a screen, on the phone.
+    ///
+    /// Runs the [selection pipeline](crate::select) against the installed
+    /// catalog, the profile (when consent is personalised) and the local ad
+    /// history. Each choice carries the creative, a score, "why this ad" and a
+    /// token for [`Engine::record_ad_event`]. An empty answer says why in
+    /// `no_fill`. Invalid requests (empty placement id, 0 or too many slots,
+    /// unknown topic ids, over-long text) are errors.
+    pub fn select_ads(&self, request: &AdRequest) -> Result<AdResponse> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let cfg = &inner.select_cfg;
+        if request.placement_id.is_empty() || request.placement_id.len() > 64 {
+            return Err(Error::InvalidArgument {
+                name: "placement_id",
+                reason: "must be 1..=64 bytes".into(),
+            });
+        }
+        if request.slots == 0 || request.slots > cfg.max_slots {
+            return Err(Error::InvalidArgument {
+                name: "slots",
+                reason: format!("{} slots, must be 1..={}", request.slots, cfg.max_slots),
+            });
+        }
+        let ctx = RequestContext::resolve(&request.context, &inner.tax)?;
+        let catalog = lock(&inner.catalog).active.clone();
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        if let Err(no_fill) =
+            select::permission::check(live.consent, catalog.as_deref(), &live.ads, cfg, now)
+        {
+            return Ok(AdResponse {
+                choices: Vec::new(),
+                no_fill: Some(no_fill),
+            });
+        }
+        let Some(cat) = catalog else {
+            return Ok(AdResponse {
+                choices: Vec::new(),
+                no_fill: Some(select::NoFill::NoCatalog),
+            });
+        };
+        let tax = &*inner.tax;
+        let personal = live.consent == Consent::Personalised;
+        let (top, dense, hidden, traits) = if personal {
+            let top = live.profile.weights(&inner.cfg, now);
+            let mut dense = vec![0.0; tax.len()];
+            for &(t, w) in &top {
+                if let Some(d) = dense.get_mut(t as usize) {
+                    *d = w;
+                }
+            }
+            let hidden: Vec<bool> = if live.profile.suppressed_ids(tax).is_empty() {
+                Vec::new()
+            } else {
+                (0..tax.len() as u32)
+                    .map(|t| live.profile.is_suppressed(tax, t))
+                    .collect()
+            };
+            let traits: Vec<(String, String)> = live
+                .profile
+                .traits(&inner.cfg, &inner.rules, tax, now)
+                .into_iter()
+                .map(|t| (t.key(), t.label))
+                .collect();
+            (top, dense, hidden, traits)
+        } else {
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new())
+        };
+        let trait_keys: Vec<String> = traits.iter().map(|(k, _)| k.clone()).collect();
+        let model = EngagementModel::with_overrides(&cat.catalog.models.scoring);
+        let selection = {
+            let user = UserSide {
+                weights: &dense,
+                hidden: &hidden,
+                traits: &trait_keys,
+                book: &live.ads,
+            };
+            let mut rng = lock(&inner.rng);
+            select::select(
+                &cat,
+                &user,
+                &top,
+                &ctx,
+                request.slots,
+                cfg,
+                &model,
+                now,
+                &mut *rng,
+            )
+        };
+        let mut choices = Vec::with_capacity(selection.picks.len());
+        for pick in &selection.picks {
+            let (Some(c), Some(view)) = (
+                cat.catalog.campaigns.get(pick.campaign as usize),
+                cat.creative(pick.campaign, pick.set, pick.creative),
+            ) else {
+                continue;
+            };
+            let Some(set) = c.creative_sets.get(pick.set as usize) else {
+                continue;
+            };
+            let advertiser_name = cat
+                .catalog
+                .advertisers
+                .iter()
+                .find(|a| a.id == c.advertiser_id)
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            let why = select::explain(pick, &cat, tax, &dense, &traits, &ctx);
+            let token = live.ads.issue(
+                AdRef {
+                    campaign_id: c.id.clone(),
+                    set_id: set.id.clone(),
+                    creative_id: view.id.to_string(),
+                    advertiser_id: c.advertiser_id.clone(),
+                    title: view.title.to_string(),
+                    catalog_version: cat.header.catalog_version,
+                    set_pos: pick.set_pos,
+                },
+                now,
+            );
+            choices.push(AdChoice {
+                token,
+                campaign_id: c.id.clone(),
+                creative_set_id: set.id.clone(),
+                advertiser_id: c.advertiser_id.clone(),
+                advertiser_name,
+                creative: view.to_owned_creative(),
+                score: pick.score,
+                engagement: pick.p,
+                why,
+            });
+        }
+        if !choices.is_empty() {
+            live.touch();
+        }
+        drop(live);
+        if !choices.is_empty() {
+            inner.mark_dirty();
+        }
+        Ok(AdResponse {
+            no_fill: if choices.is_empty() {
+                Some(select::NoFill::NoEligibleAd)
+            } else {
+                None
+            },
+            choices,
+        })
+    }
+
+    /// Record what happened to a chosen ad, by its token.
+    ///
+    /// Each kind counts at most once per token (a repeated impression returns
+    /// `counted: false`). Effects: impressions feed frequency caps and counters;
+    /// clicks and likes strengthen the ad's topics in the profile and teach the
+    /// ad-taste embedding; a dislike stops that creative set; a hide stops the
+    /// advertiser; dismissals count toward the dismiss limit; conversions stop
+    /// the set and are counted. Likes, dislikes, hides and dismissals are user
+    /// controls and are persisted before returning. Forged tokens are
+    /// [`Error::InvalidAdToken`]; stale ones [`Error::AdTokenExpired`].
+    pub fn record_ad_event(
+        &self,
+        token: &str,
+        kind: AdEventKind,
+    ) -> Result<crate::ads::AdEventOutcome> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let catalog = lock(&inner.catalog).active.clone();
+        let out = {
+            let mut live = lock(&inner.live);
+            let now = live.now(&*inner.clock);
+            if live.consent == Consent::Off {
+                return Ok(crate::ads::AdEventOutcome {
+                    counted: false,
+                    ad: live.ads.peek(token)?,
+                });
+            }
+            let out = live.ads.record(token, kind, now)?;
+            if out.counted
+                && matches!(kind, AdEventKind::Click | AdEventKind::Like)
+                && let Some(cat) = &catalog
+                && let Some((topics, embedding)) = set_topics(cat, &inner.tax, &out.ad)
+            {
+                live.ads.learn_taste(&embedding);
+                if live.consent == Consent::Personalised && !topics.is_empty() {
+                    let data = if kind == AdEventKind::Like {
+                        crate::profile::EventData::Feedback {
+                            topic: topics.first().cloned().unwrap_or_default(),
+                            feedback: crate::profile::Feedback::Like,
+                        }
+                    } else {
+                        crate::profile::EventData::Custom {
+                            name: "hearth.ad_click".into(),
+                            topics,
+                        }
+                    };
+                    let live = &mut *live;
+                    let _ = live
+                        .profile
+                        .apply(&inner.tax, &inner.cfg, &inner.rules, &data, now);
+                }
+            }
+            live.touch();
+            out
+        };
+        if matches!(
+            kind,
+            AdEventKind::Like | AdEventKind::Dislike | AdEventKind::Hide | AdEventKind::Dismiss
+        ) {
+            inner.persist()?;
+        } else {
+            inner.mark_dirty();
+        }
+        Ok(out)
+    }
+
+    /// Attribute a conversion for a visited URL: the most recent ad (clicked or
+    /// shown) whose creative set's conversion `url_pattern` matches and whose
+    /// observation window is still open gets one conversion. Returns whether one
+    /// was attributed. The URL is not stored.
+    pub fn record_conversion_url(&self, url: &str) -> Result<bool> {
+        self.check_open()?;
+        if url.len() > 2048 {
+            return Err(Error::InvalidArgument {
+                name: "url",
+                reason: "longer than 2048 bytes".into(),
+            });
+        }
+        self.attribute(|spec| {
+            spec.url_pattern
+                .as_deref()
+                .is_some_and(|p| select::url_matches(p, url))
+        })
+    }
+
+    fn attribute(
+        &self,
+        matches: impl Fn(&crate::catalog::model::ConversionSpec) -> bool,
+    ) -> Result<bool> {
+        let inner = &*self.inner;
+        let Some(cat) = lock(&inner.catalog).active.clone() else {
+            return Ok(false);
+        };
+        let mut live = lock(&inner.live);
+        let now = live.now(&*inner.clock);
+        if live.consent == Consent::Off {
+            return Ok(false);
+        }
+        let hit = live.ads.history().find_map(|h| {
+            if h.has(AdEventKind::Conversion) {
+                return None;
+            }
+            let set = find_set(&cat, &h.ad)?;
+            let spec = set.conversion.as_ref()?;
+            let window = i64::from(spec.window_days) * crate::clock::DAY_MS;
+            (matches(spec) && now - h.last_event_at <= window).then_some(h.serial)
+        });
+        let Some(serial) = hit else { return Ok(false) };
+        let counted = live.ads.record_serial(serial, AdEventKind::Conversion, now);
+        live.touch();
+        drop(live);
+        inner.mark_dirty();
+        Ok(counted)
+    }
+
+    /// The ads shown in the last 30 days, newest first, with the user's reactions.
+    pub fn ad_history(&self) -> Result<Vec<AdHistoryEntry>> {
+        self.check_open()?;
+        let catalog = lock(&self.inner.catalog).active.clone();
+        let live = lock(&self.inner.live);
+        Ok(live
+            .ads
+            .history()
+            .map(|h| AdHistoryEntry {
+                shown_at_ms: h.at,
+                campaign_id: h.ad.campaign_id.clone(),
+                creative_id: h.ad.creative_id.clone(),
+                advertiser_id: h.ad.advertiser_id.clone(),
+                advertiser_name: catalog
+                    .as_ref()
+                    .and_then(|c| {
+                        c.catalog
+                            .advertisers
+                            .iter()
+                            .find(|a| a.id == h.ad.advertiser_id)
+                    })
+                    .map(|a| a.name.clone()),
+                title: h.ad.title.clone(),
+                reactions: h
+                    .kinds()
+                    .into_iter()
+                    .filter(|k| *k != AdEventKind::Impression)
+                    .collect(),
+                token: live.ads.token_of(h.serial),
+            })
+            .collect())
+    }
+
+    /// Advertisers the user hid.
+    pub fn hidden_advertisers(&self) -> Result<Vec<String>> {
+        self.check_open()?;
+        Ok(lock(&self.inner.live).ads.hidden_advertisers().to_vec())
+    }
+
+    /// Show a hidden advertiser's ads again. Persisted before returning.
+    pub fn unhide_advertiser(&self, advertiser_id: &str) -> Result<bool> {
+        self.check_open()?;
+        self.mutate_durably(|live, _| live.ads.unhide(advertiser_id))
     }
 
     /// The user's interests, heaviest first, each with its reason. Empty when
@@ -618,6 +996,7 @@ impl Engine {
             live.consent = consent;
             if consent == Consent::Off {
                 live.profile = Profile::new();
+                live.ads.clear();
             }
         })
     }
@@ -632,7 +1011,9 @@ impl Engine {
         inner.store.remove(STATE_RECORD)?;
         let now = live.now(&*inner.clock);
         let generation = live.generation + 1;
-        *live = Live::fresh(inner.default_consent, now, generation);
+        let mut ads = std::mem::take(&mut live.ads);
+        ads.clear();
+        *live = Live::fresh(inner.default_consent, now, generation, ads);
         Ok(())
     }
 
@@ -770,7 +1151,9 @@ impl Inner {
             }
             let now = live.now(&*self.clock);
             live.profile.prune(&self.cfg, now);
+            live.ads.prune(now);
             let persisted = PersistedState {
+                ads: live.ads.snapshot().clone(),
                 consent: live.consent,
                 taxonomy_version: self.tax.version().to_string(),
                 high_water_ms: live.high_water,
@@ -830,6 +1213,49 @@ impl Inner {
     }
 }
 
+/// The creative set an ad came from, in the active catalog: by position when
+/// the catalog version matches, otherwise by id.
+fn find_set<'a>(
+    cat: &'a InstalledCatalog,
+    ad: &AdRef,
+) -> Option<&'a crate::catalog::model::CreativeSet<crate::catalog::model::CreativeSpan>> {
+    let by_pos = (ad.catalog_version == cat.header.catalog_version)
+        .then(|| cat.index.sets.get(ad.set_pos as usize))
+        .flatten()
+        .and_then(|e| {
+            cat.catalog
+                .campaigns
+                .get(e.campaign as usize)?
+                .creative_sets
+                .get(e.set as usize)
+        })
+        .filter(|s| s.id == ad.set_id);
+    by_pos.or_else(|| {
+        cat.catalog
+            .campaigns
+            .iter()
+            .filter(|c| c.id == ad.campaign_id)
+            .flat_map(|c| &c.creative_sets)
+            .find(|s| s.id == ad.set_id)
+    })
+}
+
+/// Include topic ids (non-sensitive) and embedding of an ad's creative set.
+fn set_topics(
+    cat: &InstalledCatalog,
+    tax: &Taxonomy,
+    ad: &AdRef,
+) -> Option<(Vec<String>, Vec<i8>)> {
+    let set = find_set(cat, ad)?;
+    let topics = set
+        .include_topics
+        .iter()
+        .filter(|t| tax.idx(&t.topic).is_ok_and(|i| !tax.is_sensitive(i)))
+        .map(|t| t.topic.clone())
+        .collect();
+    Some((topics, set.embedding.clone()))
+}
+
 /// Load the stored catalog at open. A stored catalog that no longer verifies
 /// (for example its key was removed from the trusted list) is not an open error:
 /// the engine opens without it and [`Engine::status`] says why.
@@ -859,6 +1285,18 @@ fn load_catalog(
             },
         },
     )
+}
+
+fn random_bytes() -> Result<[u8; 32]> {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| Error::InvalidArgument {
+            name: "rng",
+            reason: "the system random number generator failed".into(),
+        })?;
+    Ok(b)
 }
 
 fn canonical(dir: &Path) -> Result<PathBuf> {

@@ -178,6 +178,14 @@ pub enum Error {
         detail: String,
     },
 
+    // ---- ads -------------------------------------------------------------
+    /// An ad event token that this engine did not issue (malformed or forged).
+    #[error("invalid ad token")]
+    InvalidAdToken,
+    /// A genuine ad token that expired unused, or whose ad left the history.
+    #[error("ad token expired")]
+    AdTokenExpired,
+
     // ---- engine ----------------------------------------------------------
     /// The engine was closed; no further calls are accepted.
     #[error("the engine is closed")]

@@ -13,11 +13,13 @@
 //! - [`clock`]: injected time.
 #![forbid(unsafe_code)]
 
+pub mod ads;
 pub mod catalog;
 pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod profile;
+pub mod select;
 pub mod state;
 pub mod store;
 pub mod taxonomy;

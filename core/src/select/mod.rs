@@ -1,0 +1,728 @@
+//! On-device ad selection: the pipeline from a request to a few chosen ads.
+//!
+//! Stages, each its own unit with its own tests:
+//!
+//! 1. [`permission`]: consent, catalog, global limits, minimum gap.
+//! 2. candidates from the catalog index: sets that include one of the user's
+//!    top topics or a topic on the screen, plus untargeted sets;
+//! 3. [`eligibility`]: campaign rules, then set rules;
+//! 4. [`pacing`]: each campaign passes with its pass-through rate;
+//! 5. [`scoring`]: expected value = value × predicted engagement;
+//! 6. choice, slot by slot: with probability `exploration` a uniformly random
+//!    eligible candidate (documented below), otherwise the best expected value in
+//!    the lowest priority tier that still has a candidate;
+//! 7. diversity: never two creatives of one campaign or one advertiser in a
+//!    response; the last shown creative is not repeated while another candidate
+//!    exists.
+//!
+//! Under contextual-only consent, or with an empty profile, the user side is
+//! empty: sets are eligible through the screen's topics or as untargeted sets,
+//! and trait-targeted sets are not eligible.
+//!
+//! Randomness (pacing, exploration, the creative within a set) comes from the
+//! engine's seeded generator, so a fixed seed gives the same answers.
+
+pub mod eligibility;
+pub mod permission;
+pub mod scoring;
+
+use rand_chacha::rand_core::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::InstalledCatalog;
+use crate::catalog::model::{CreativeKind, Os};
+use crate::clock::{DAY_MS, Timestamp};
+use crate::error::{Error, Result};
+use crate::taxonomy::{Taxonomy, TopicIdx};
+
+pub use eligibility::{Ineligible, UserSide};
+pub use permission::NoFill;
+pub use scoring::{EngagementModel, Features};
+
+/// Limits and shares of selection. Every field has a documented default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectConfig {
+    /// Most impressions in any rolling hour. Default 6.
+    pub max_ads_per_hour: u32,
+    /// Most impressions in any rolling 24 hours. Default 30.
+    pub max_ads_per_day: u32,
+    /// Least time between two impressions, ms. Default 30 s.
+    pub min_gap_ms: i64,
+    /// Share of slots filled by a uniformly random eligible candidate instead of
+    /// the best one (0..=1). Default 0.1.
+    pub exploration: f64,
+    /// Most slots one request may ask for. Default 10.
+    pub max_slots: u32,
+    /// Dismissals after which a creative set is not shown again (0 = never).
+    /// Default 3.
+    pub dismiss_limit: u32,
+    /// How many of the user's top topics generate candidates. Default 32.
+    pub candidate_topics: usize,
+}
+
+impl Default for SelectConfig {
+    fn default() -> Self {
+        Self {
+            max_ads_per_hour: 6,
+            max_ads_per_day: 30,
+            min_gap_ms: 30_000,
+            exploration: 0.1,
+            max_slots: 10,
+            dismiss_limit: 3,
+            candidate_topics: 32,
+        }
+    }
+}
+
+impl SelectConfig {
+    pub(crate) fn validate(&self) -> Result<()> {
+        let bad = |field, reason: &str| {
+            Err(Error::InvalidConfig {
+                field,
+                reason: reason.into(),
+            })
+        };
+        if !(0.0..=1.0).contains(&self.exploration) {
+            return bad("ads.exploration", "must be within 0..=1");
+        }
+        if !(1..=50).contains(&self.max_slots) {
+            return bad("ads.max_slots", "must be 1..=50");
+        }
+        if self.min_gap_ms < 0 {
+            return bad("ads.min_gap_ms", "must not be negative");
+        }
+        if !(1..=512).contains(&self.candidate_topics) {
+            return bad("ads.candidate_topics", "must be 1..=512");
+        }
+        Ok(())
+    }
+}
+
+/// The screen an ad would appear on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdContext {
+    /// Topic ids of the screen's content.
+    pub topics: Vec<String>,
+    /// Text of the screen (title, query); matched to topics, not kept.
+    pub text: Option<String>,
+    /// The user's locale, e.g. `de-DE`.
+    pub locale: Option<String>,
+    /// Country or subdivision (ISO 3166), e.g. `DE` or `US-CA`.
+    pub country: Option<String>,
+    /// The app section, e.g. `news`.
+    pub app_section: Option<String>,
+    /// The OS.
+    pub os: Option<Os>,
+    /// Creative kinds the placement can show; empty = any.
+    pub kinds: Vec<CreativeKind>,
+    /// The device's offset from UTC in minutes (for dayparts).
+    pub utc_offset_minutes: i32,
+}
+
+/// A request for ads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdRequest {
+    /// The app's placement id (1..=64 bytes).
+    pub placement_id: String,
+    /// How many ads (1..=`max_slots`).
+    pub slots: u32,
+    /// The screen.
+    pub context: AdContext,
+}
+
+/// A request resolved against the taxonomy.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// Context topics (non-sensitive), resolved.
+    pub topics: Vec<TopicIdx>,
+    /// Dense: true for every context topic and all its ancestors.
+    covered: Vec<bool>,
+    /// The same topics as a list.
+    covered_list: Vec<TopicIdx>,
+    /// Locale.
+    pub locale: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// App section.
+    pub app_section: Option<String>,
+    /// OS.
+    pub os: Option<Os>,
+    /// Accepted kinds (empty = any).
+    pub kinds: Vec<CreativeKind>,
+    /// UTC offset, minutes.
+    pub utc_offset_minutes: i32,
+}
+
+impl RequestContext {
+    /// Validate and resolve a request's context.
+    pub fn resolve(ctx: &AdContext, tax: &Taxonomy) -> Result<Self> {
+        let arg = |name, reason: String| Err(Error::InvalidArgument { name, reason });
+        if ctx.topics.len() > 32 {
+            return arg(
+                "context.topics",
+                format!("{} topics, at most 32", ctx.topics.len()),
+            );
+        }
+        if ctx.text.as_ref().is_some_and(|t| t.len() > 2048) {
+            return arg("context.text", "longer than 2048 bytes".into());
+        }
+        for (name, v) in [
+            ("context.locale", &ctx.locale),
+            ("context.country", &ctx.country),
+            ("context.app_section", &ctx.app_section),
+        ] {
+            if v.as_ref().is_some_and(|v| v.is_empty() || v.len() > 32) {
+                return arg(name, "must be 1..=32 bytes when given".into());
+            }
+        }
+        if ctx.utc_offset_minutes.abs() > 14 * 60 {
+            return arg(
+                "context.utc_offset_minutes",
+                "must be within ±14 hours".into(),
+            );
+        }
+        let mut topics = Vec::with_capacity(ctx.topics.len() + 3);
+        for t in &ctx.topics {
+            let i = tax.idx(t)?;
+            if !tax.is_sensitive(i) && !topics.contains(&i) {
+                topics.push(i);
+            }
+        }
+        if let Some(text) = &ctx.text {
+            for i in tax.match_text(text, 3) {
+                if !tax.is_sensitive(i) && !topics.contains(&i) {
+                    topics.push(i);
+                }
+            }
+        }
+        let mut covered = vec![false; tax.len()];
+        let mut covered_list = Vec::new();
+        for &t in &topics {
+            for a in std::iter::once(t).chain(tax.ancestors(t)) {
+                if let Some(c) = covered.get_mut(a as usize)
+                    && !*c
+                {
+                    *c = true;
+                    covered_list.push(a);
+                }
+            }
+        }
+        Ok(Self {
+            topics,
+            covered,
+            covered_list,
+            locale: ctx.locale.clone(),
+            country: ctx.country.clone(),
+            app_section: ctx.app_section.clone(),
+            os: ctx.os,
+            kinds: ctx.kinds.clone(),
+            utc_offset_minutes: ctx.utc_offset_minutes,
+        })
+    }
+
+    /// True if topic `t` is on the screen, or a subtopic of it is.
+    pub fn covers(&self, t: TopicIdx) -> bool {
+        self.covered.get(t as usize).copied().unwrap_or(false)
+    }
+}
+
+/// Why an ad was chosen, as a category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// It matches the user's interests (and possibly traits).
+    Interests,
+    /// It matches the screen's content.
+    Context,
+    /// It targets no one in particular.
+    Untargeted,
+    /// Chosen at random among eligible ads, to learn what the user likes.
+    Exploration,
+}
+
+/// One chosen ad, by position in the catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pick {
+    /// Campaign position.
+    pub campaign: u32,
+    /// Set position within the campaign.
+    pub set: u32,
+    /// Creative position within the set.
+    pub creative: u32,
+    /// Position in the index's set list.
+    pub set_pos: u32,
+    /// Expected value (micros × probability).
+    pub score: f64,
+    /// Predicted engagement.
+    pub p: f64,
+    /// Features it was scored on.
+    pub features: Features,
+    /// Why.
+    pub basis: Basis,
+}
+
+/// The result of the pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    /// Chosen ads, in slot order.
+    pub picks: Vec<Pick>,
+    /// Why there are none, when there are none.
+    pub no_fill: Option<NoFill>,
+}
+
+/// Stage 4, pacing.
+pub mod pacing {
+    use rand_chacha::rand_core::RngCore;
+
+    /// Whether a campaign with pass-through rate `bp` (basis points) takes part
+    /// in this request: true with probability `bp / 10,000`.
+    pub fn passes(bp: u16, rng: &mut impl RngCore) -> bool {
+        bp >= 10_000 || (rng.next_u32() % 10_000) < u32::from(bp)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use rand_chacha::ChaCha8Rng;
+        use rand_chacha::rand_core::SeedableRng;
+
+        #[test]
+        fn pass_through_rate_is_respected() {
+            let mut rng = ChaCha8Rng::seed_from_u64(1);
+            let n = 100_000;
+            let hits = (0..n).filter(|_| passes(2_500, &mut rng)).count();
+            // Binomial(100000, 0.25): sd ≈ 137; allow 5 sd.
+            assert!((hits as i64 - 25_000).abs() < 700, "{hits}");
+            assert!((0..1000).all(|_| passes(10_000, &mut rng)));
+            assert!((0..1000).all(|_| !passes(0, &mut rng)));
+        }
+    }
+}
+
+/// A uniform draw in [0, 1).
+fn unit(rng: &mut impl RngCore) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    set_pos: u32,
+    campaign: u32,
+    set: u32,
+    advertiser: u32,
+    priority: u8,
+    score: f64,
+    p: f64,
+    features: Features,
+    matched: eligibility::SetMatch,
+}
+
+/// Run the whole pipeline. `last_creative` is the id of the last shown creative.
+#[allow(clippy::too_many_arguments)]
+pub fn select(
+    cat: &InstalledCatalog,
+    user: &UserSide<'_>,
+    top_topics: &[(TopicIdx, f64)],
+    ctx: &RequestContext,
+    slots: u32,
+    cfg: &SelectConfig,
+    model: &EngagementModel,
+    now: Timestamp,
+    rng: &mut impl RngCore,
+) -> Selection {
+    let idx = &cat.index;
+    // Stage 2: candidates from the index.
+    let mut sets: Vec<u32> = Vec::with_capacity(256);
+    for &(t, _) in top_topics.iter().take(cfg.candidate_topics) {
+        if let Some(v) = idx.by_topic.get(&t) {
+            sets.extend_from_slice(v);
+        }
+    }
+    // A set targeting a screen topic or any of its ancestors matches the screen.
+    for t in &ctx.covered_list {
+        if let Some(v) = idx.by_topic.get(t) {
+            sets.extend_from_slice(v);
+        }
+    }
+    sets.extend_from_slice(&idx.untargeted);
+    sets.sort_unstable();
+    sets.dedup();
+
+    // Stages 3–5, with campaign verdicts memoised per request.
+    // 0 = unknown, 1 = eligible, 2 = not eligible.
+    let mut campaign_ok = vec![0u8; cat.catalog.campaigns.len()];
+    let last_creative = user
+        .book
+        .last_impression()
+        .map(|h| h.ad.creative_id.as_str());
+    let mut cands: Vec<Candidate> = Vec::new();
+    for pos in sets {
+        let Some(entry) = idx.sets.get(pos as usize) else {
+            continue;
+        };
+        let Some(c) = cat.catalog.campaigns.get(entry.campaign as usize) else {
+            continue;
+        };
+        let Some(s) = c.creative_sets.get(entry.set as usize) else {
+            continue;
+        };
+        let memo = campaign_ok
+            .get(entry.campaign as usize)
+            .copied()
+            .unwrap_or(2);
+        let ok = match memo {
+            1 => true,
+            2 => false,
+            _ => {
+                let ok = eligibility::campaign(c, ctx, user.book, now).is_ok()
+                    && pacing::passes(c.pass_through_bp, rng);
+                if let Some(m) = campaign_ok.get_mut(entry.campaign as usize) {
+                    *m = if ok { 1 } else { 2 };
+                }
+                ok
+            }
+        };
+        if !ok {
+            continue;
+        }
+        let Ok(matched) = eligibility::set(s, entry, user, ctx, now, cfg.dismiss_limit) else {
+            continue;
+        };
+        if !ctx.kinds.is_empty() && !s.creatives.iter().any(|k| ctx.kinds.contains(&k.kind)) {
+            continue;
+        }
+        let shows_7d = user.book.set_stats(&s.id).map_or(0, |st| {
+            st.recent_shows
+                .iter()
+                .filter(|&&t| now - t < 7 * DAY_MS)
+                .count()
+        });
+        let features = Features {
+            interest: matched.interest,
+            context: matched.context,
+            trait_match: matched.traits,
+            embedding: scoring::cosine(user.book.taste(), &s.embedding),
+            shows_7d: u32::try_from(shows_7d).unwrap_or(u32::MAX),
+        };
+        let p = model.p(&features);
+        cands.push(Candidate {
+            set_pos: pos,
+            campaign: entry.campaign,
+            set: entry.set,
+            advertiser: entry.advertiser,
+            priority: c.priority,
+            score: c.value_micros as f64 * p,
+            p,
+            features,
+            matched,
+        });
+    }
+    if cands.is_empty() {
+        return Selection {
+            picks: Vec::new(),
+            no_fill: Some(NoFill::NoEligibleAd),
+        };
+    }
+    // Lowest tier first, then highest expected value; ties by catalog order.
+    cands.sort_by(|a, b| {
+        a.priority
+            .cmp(&b.priority)
+            .then(b.score.total_cmp(&a.score))
+            .then(a.set_pos.cmp(&b.set_pos))
+    });
+
+    // Stages 6–7: fill slots.
+    let mut picks: Vec<Pick> = Vec::new();
+    let mut used = vec![false; cands.len()];
+    for _ in 0..slots {
+        let allowed = |i: usize, c: &Candidate, used: &[bool], picks: &[Pick]| {
+            !used.get(i).copied().unwrap_or(true)
+                && !picks.iter().any(|p| {
+                    p.campaign == c.campaign
+                        || idx
+                            .sets
+                            .get(p.set_pos as usize)
+                            .is_some_and(|e| e.advertiser == c.advertiser)
+                })
+        };
+        let avail: Vec<usize> = cands
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| allowed(*i, c, &used, &picks))
+            .map(|(i, _)| i)
+            .collect();
+        if avail.is_empty() {
+            break;
+        }
+        let explore = unit(rng) < cfg.exploration;
+        // Candidates whose only creative is the last one shown go last.
+        let choose = |i: usize, rng: &mut dyn RngCore| -> Option<u32> {
+            let c = cands.get(i)?;
+            let s = cat
+                .catalog
+                .campaigns
+                .get(c.campaign as usize)?
+                .creative_sets
+                .get(c.set as usize)?;
+            let options: Vec<u32> = s
+                .creatives
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| ctx.kinds.is_empty() || ctx.kinds.contains(&k.kind))
+                .filter(|(_, k)| Some(cat.view(k).id) != last_creative)
+                .map(|(n, _)| n as u32)
+                .collect();
+            if options.is_empty() {
+                return None;
+            }
+            let n = options.len() as u64;
+            options.get((rng.next_u64() % n) as usize).copied()
+        };
+        let order: Vec<usize> = if explore {
+            let k = (rng.next_u64() % avail.len() as u64) as usize;
+            let mut o = avail.clone();
+            o.rotate_left(k);
+            o
+        } else {
+            avail.clone()
+        };
+        let mut chosen = None;
+        for &i in &order {
+            if let Some(cr) = choose(i, rng) {
+                chosen = Some((i, cr));
+                break;
+            }
+        }
+        // Only the last shown creative is left: repeat it rather than show nothing.
+        if chosen.is_none()
+            && let Some(&i) = order.first()
+        {
+            chosen = Some((i, 0));
+        }
+        let Some((i, creative)) = chosen else { break };
+        let Some(c) = cands.get(i) else { break };
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+        let basis = if explore {
+            Basis::Exploration
+        } else if c.matched.interest > 0.0 || c.matched.traits {
+            Basis::Interests
+        } else if c.matched.context {
+            Basis::Context
+        } else {
+            Basis::Untargeted
+        };
+        picks.push(Pick {
+            campaign: c.campaign,
+            set: c.set,
+            creative,
+            set_pos: c.set_pos,
+            score: c.score,
+            p: c.p,
+            features: c.features,
+            basis,
+        });
+    }
+    Selection {
+        no_fill: if picks.is_empty() {
+            Some(NoFill::NoEligibleAd)
+        } else {
+            None
+        },
+        picks,
+    }
+}
+
+/// An interest that made an ad eligible, for "why this ad".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchedInterest {
+    /// Topic id.
+    pub topic_id: String,
+    /// Topic label.
+    pub label: String,
+    /// The user's current weight on it.
+    pub weight: f64,
+}
+
+/// "Why am I seeing this ad?"
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhyThisAd {
+    /// The main reason.
+    pub basis: Basis,
+    /// The user's interests the ad targets (heaviest first).
+    pub interests: Vec<MatchedInterest>,
+    /// Labels of the user's traits the ad targets.
+    pub traits: Vec<String>,
+    /// Labels of the screen's topics the ad targets.
+    pub page_topics: Vec<String>,
+    /// One or two sentences for the user.
+    pub text: String,
+}
+
+/// One ad chosen for a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdChoice {
+    /// Opaque token for [`crate::Engine::record_ad_event`].
+    pub token: String,
+    /// Campaign id.
+    pub campaign_id: String,
+    /// Creative set id.
+    pub creative_set_id: String,
+    /// Advertiser id.
+    pub advertiser_id: String,
+    /// Advertiser name (for "Ad by …" and "hide ads from …").
+    pub advertiser_name: String,
+    /// The creative to show.
+    pub creative: crate::catalog::model::Creative,
+    /// Expected value (value micros × predicted engagement).
+    pub score: f64,
+    /// Predicted engagement probability.
+    pub engagement: f64,
+    /// Why this ad.
+    pub why: WhyThisAd,
+}
+
+/// The answer to a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdResponse {
+    /// The chosen ads (at most the slots asked for; possibly none).
+    pub choices: Vec<AdChoice>,
+    /// Why there are none, when there are none.
+    pub no_fill: Option<NoFill>,
+}
+
+/// Build the explanation of a pick. `traits` are the user's (key, label) pairs.
+pub fn explain(
+    pick: &Pick,
+    cat: &InstalledCatalog,
+    tax: &Taxonomy,
+    weights: &[f64],
+    traits: &[(String, String)],
+    ctx: &RequestContext,
+) -> WhyThisAd {
+    let entry = cat.index.sets.get(pick.set_pos as usize);
+    let set = cat
+        .catalog
+        .campaigns
+        .get(pick.campaign as usize)
+        .and_then(|c| c.creative_sets.get(pick.set as usize));
+    let mut interests: Vec<MatchedInterest> = entry
+        .map(|e| {
+            e.include
+                .iter()
+                .filter_map(|&(t, min)| {
+                    let w = weights.get(t as usize).copied().unwrap_or(0.0);
+                    let topic = tax.get(t)?;
+                    (w > 0.0 && w >= f64::from(min)).then(|| MatchedInterest {
+                        topic_id: topic.id.clone(),
+                        label: topic.label.clone(),
+                        weight: w,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    interests.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let trait_labels: Vec<String> = set
+        .map(|s| {
+            traits
+                .iter()
+                .filter(|(k, _)| s.traits.contains(k))
+                .map(|(_, l)| l.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let page_topics: Vec<String> = entry
+        .map(|e| {
+            e.include
+                .iter()
+                .filter(|&&(t, _)| ctx.covers(t))
+                .filter_map(|&(t, _)| tax.get(t).map(|x| x.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let list = |v: &[String]| match v {
+        [] => String::new(),
+        [a] => a.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    let labels: Vec<String> = interests.iter().map(|i| i.label.clone()).collect();
+    let mut text = match pick.basis {
+        Basis::Interests if !labels.is_empty() => {
+            format!(
+                "You're seeing this because you're interested in {}.",
+                list(&labels)
+            )
+        }
+        Basis::Interests => {
+            String::from("You're seeing this because of what Hearth inferred on your phone.")
+        }
+        Basis::Context => format!(
+            "Based on this page ({}), not on your interests.",
+            list(&page_topics)
+        ),
+        Basis::Untargeted => String::from("Shown to everyone in this region; not based on you."),
+        Basis::Exploration => String::from(
+            "Picked at random among the ads you're eligible for, so Hearth can learn what you like.",
+        ),
+    };
+    if !trait_labels.is_empty() && pick.basis != Basis::Context {
+        text.push_str(&format!(" It is aimed at: {}.", list(&trait_labels)));
+    }
+    text.push_str(" Chosen on your phone; nothing about you was sent.");
+    WhyThisAd {
+        basis: pick.basis,
+        interests,
+        traits: trait_labels,
+        page_topics,
+        text,
+    }
+}
+
+/// Match a URL against a conversion pattern where `*` stands for any run of
+/// characters (case-sensitive, whole string).
+pub fn url_matches(pattern: &str, url: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    if parts.len() == 1 {
+        return pattern == url;
+    }
+    if !url.starts_with(first) || url.len() < first.len() + last.len() || !url.ends_with(last) {
+        return false;
+    }
+    let mut rest = &url[first.len()..url.len() - last.len()];
+    for mid in parts.iter().skip(1).take(parts.len().saturating_sub(2)) {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_patterns() {
+        assert!(url_matches(
+            "https://shop.example.com/thanks*",
+            "https://shop.example.com/thanks?o=1"
+        ));
+        assert!(url_matches(
+            "https://*.example.com/*/done",
+            "https://a.example.com/x/y/done"
+        ));
+        assert!(!url_matches(
+            "https://*.example.com/*/done",
+            "https://a.example.org/x/done"
+        ));
+        assert!(url_matches("https://x.com/a", "https://x.com/a"));
+        assert!(!url_matches("https://x.com/a", "https://x.com/ab"));
+        assert!(url_matches("*", "anything"));
+        assert!(!url_matches("a*a", "a"));
+    }
+}
