@@ -1367,7 +1367,7 @@ fn removed_traits_collect_no_evidence() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn schema_1_state_is_migrated_on_open_and_rewritten_as_schema_2() {
+fn schema_1_state_is_migrated_on_open_and_rewritten_in_the_current_schema() {
     use hearth_core::state::v1::StateV1;
     let dir = tempfile::tempdir().unwrap();
     let old = StateV1 {
@@ -1408,9 +1408,9 @@ fn schema_1_state_is_migrated_on_open_and_rewritten_as_schema_2() {
     assert_eq!(e.suppressed_topics().unwrap(), ["680"]);
     assert_eq!(e.status().unwrap().events_recorded, 0);
 
-    // Already rewritten on disk as schema 2, before any close.
+    // Already rewritten on disk as the current schema, before any close.
     let (schema, s) = load_state(dir.path()).unwrap();
-    assert_eq!(schema, 2);
+    assert_eq!(schema, 3);
     assert_eq!(schema, SCHEMA_VERSION);
     assert_eq!(s.taxonomy_version, e.taxonomy().version());
     assert_eq!(stored_ids(&s), set(["483", "533"]));
@@ -1454,7 +1454,7 @@ fn schema_1_state_is_migrated_on_open_and_rewritten_as_schema_2() {
         let e = reopen(dir.path(), &clock);
         assert_eq!(e.consent().unwrap(), want, "v1 consent {n}");
         assert_eq!(e.status().unwrap().topics, topics, "v1 consent {n}");
-        assert_eq!(load_state(dir.path()).unwrap().0, 2);
+        assert_eq!(load_state(dir.path()).unwrap().0, SCHEMA_VERSION);
     }
 }
 
@@ -1778,10 +1778,10 @@ fn typed_errors_for_damaged_state_and_erase_storage_recovers() {
         Engine::open(config(dir.path(), &clock)),
         Err(Error::StoreUnsupportedVersion {
             what: "schema",
-            found: 3,
-            supported: 2,
+            found,
+            supported: SCHEMA_VERSION,
             ..
-        })
+        }) if found == SCHEMA_VERSION + 1
     ));
     store
         .save(STATE_RECORD, SCHEMA_VERSION, &[0xff; 5])
