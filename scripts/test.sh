@@ -32,6 +32,8 @@ step "demo smoke test"
 out=$(cargo run --quiet -p hearth-cli -- demo)
 grep -q "What Hearth learned" <<<"$out"
 grep -q "none (encrypted at rest)" <<<"$out"
+grep -q "why: You're seeing this because you're interested in" <<<"$out"
+grep -q "no longer appears" <<<"$out"
 echo "demo ran: $(wc -l <<<"$out") lines of output"
 
 # One closing line that counts every test run above.

@@ -7,9 +7,12 @@
 use std::sync::Arc;
 
 use clap::Args;
+use hearth_core::ads::AdEventKind;
 use hearth_core::catalog::SigningKey;
+use hearth_core::catalog::model::Os;
 use hearth_core::clock::{DAY_MS, HOUR_MS, MINUTE_MS};
 use hearth_core::profile::{Event, EventData, Feedback};
+use hearth_core::select::{AdContext, AdRequest};
 use hearth_core::state::Consent;
 use hearth_core::store::StoreKey;
 use hearth_core::{Engine, EngineConfig, ManualClock, Timestamp};
@@ -278,7 +281,96 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         println!("   • {} [{}]: {}", t.label, t.key(), t.reason);
     }
 
-    println!("\n5. Sam doesn't want celebrity gossip in the profile and removes \"Pop Culture\".");
+    println!(
+        "\n5. Ads chosen on the phone, screen by screen (catalog v{}, nothing sent):",
+        cat.version
+    );
+    let screen = |section: &str, topics: &[&str], text: Option<&str>, slots: u32| AdRequest {
+        placement_id: format!("{section}-inline"),
+        slots,
+        context: AdContext {
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            text: text.map(str::to_string),
+            locale: Some("de-DE".into()),
+            country: Some("DE-BE".into()),
+            app_section: Some(section.into()),
+            os: Some(Os::Android),
+            kinds: Vec::new(),
+            utc_offset_minutes: 60,
+        },
+    };
+    let mut hide_token = None;
+    let screens = [
+        ("Home feed", screen("home", &[], None, 2)),
+        (
+            "A marathon training article",
+            screen("sports", &["227"], Some("Marathon training plan"), 1),
+        ),
+        ("A smartphone review", screen("tech", &["635"], None, 1)),
+        (
+            "The weekend soccer round-up",
+            screen("sports", &["533"], None, 2),
+        ),
+    ];
+    for (name, req) in &screens {
+        clock.advance(10 * MINUTE_MS);
+        let resp = engine.select_ads(req)?;
+        println!("   ▸ {name}:");
+        if resp.choices.is_empty() {
+            println!("     (no ad: {:?})", resp.no_fill);
+        }
+        for c in &resp.choices {
+            println!(
+                "     [{}] \"{}\" — {} ({}; expected value {:.0} µ€, p = {:.3})",
+                c.advertiser_name,
+                c.creative.title,
+                c.creative.call_to_action,
+                format!("{:?}", c.why.basis).to_lowercase(),
+                c.score,
+                c.engagement
+            );
+            println!("       why: {}", c.why.text);
+            engine.record_ad_event(&c.token, AdEventKind::Impression)?;
+            if hide_token.is_none() && c.why.basis == hearth_core::select::Basis::Interests {
+                hide_token = Some((c.token.clone(), c.advertiser_name.clone()));
+            }
+        }
+    }
+    if let Some((token, advertiser)) = hide_token {
+        engine.record_ad_event(&token, AdEventKind::Hide)?;
+        println!("   Sam taps \"Hide ads from {advertiser}\". The same screens, an hour later:");
+        clock.advance(HOUR_MS);
+        for (name, req) in &screens {
+            clock.advance(10 * MINUTE_MS);
+            let resp = engine.select_ads(req)?;
+            let shown: Vec<String> = resp
+                .choices
+                .iter()
+                .map(|c| format!("{}: \"{}\"", c.advertiser_name, c.creative.title))
+                .collect();
+            println!(
+                "   ▸ {name}: {}",
+                if shown.is_empty() {
+                    format!("(no ad: {:?})", resp.no_fill)
+                } else {
+                    shown.join("; ")
+                }
+            );
+            assert!(
+                resp.choices.iter().all(|c| c.advertiser_name != advertiser),
+                "hidden advertiser shown"
+            );
+            for c in &resp.choices {
+                engine.record_ad_event(&c.token, AdEventKind::Impression)?;
+            }
+        }
+        println!(
+            "   {advertiser} no longer appears. Ad history on the phone: {} ads in the last 30 days.",
+            engine.ad_history()?.len()
+        );
+    }
+
+    println!("\n6. Sam doesn't want celebrity gossip in the profile and removes \"Pop Culture\".");
     engine.remove_interest("432")?;
     clock.advance(HOUR_MS);
     let out = engine.record(&view(&["438"], 30))?;
@@ -296,7 +388,7 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         engine.traits()?.iter().map(|t| t.key()).collect::<Vec<_>>()
     );
 
-    println!("\n6. Privacy checks on the stored bytes:");
+    println!("\n7. Privacy checks on the stored bytes:");
     engine.flush()?;
     let mut leaked = false;
     for entry in std::fs::read_dir(&dir)? {
@@ -321,21 +413,22 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         !export.contains("marathon")
     );
 
-    println!("\n7. Sam turns personalisation off: the profile is erased.");
+    println!("\n8. Sam turns personalisation off: the profile and ad history are erased.");
     engine.set_consent(Consent::Off)?;
     println!(
-        "   interests: {}, traits: {}",
+        "   interests: {}, traits: {}, ad history: {}",
         engine.interests()?.len(),
-        engine.traits()?.len()
+        engine.traits()?.len(),
+        engine.ad_history()?.len()
     );
     engine.reset()?;
     println!(
-        "   reset(): every Hearth file deleted; consent back to {:?}.",
+        "   reset(): all user data deleted from disk (the public catalog stays); consent back to {:?}.",
         engine.consent()?
     );
     engine.close()?;
     println!(
-        "\nDone. Next steps in the roadmap: a signed catalog, on-device ad choice, noised reports."
+        "\nDone. Next in the roadmap: aggregate, noised reports of these impressions and clicks."
     );
     Ok(())
 }
