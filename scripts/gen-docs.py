@@ -54,7 +54,20 @@ def build():
         + "`scripts/convert-iab-taxonomy.py`.\n\n"
         + demote(moddoc("core/src/profile.rs"), 1) + "\n"
     )
-    return {"docs/store.md": store, "docs/interest-model.md": model}
+    selection = (
+        header
+        + "# Hearth's on-device ad selection\n\n"
+        + demote(moddoc("core/src/select/mod.rs"), 1) + "\n\n"
+        + "## Permission\n\n" + demote(moddoc("core/src/select/permission.rs"), 2) + "\n\n"
+        + "## Eligibility\n\n" + demote(moddoc("core/src/select/eligibility.rs"), 2) + "\n\n"
+        + "## Scoring\n\n" + demote(moddoc("core/src/select/scoring.rs"), 2) + "\n\n"
+        + "## Ad events, tokens, history and counters\n\n" + demote(moddoc("core/src/ads.rs"), 2) + "\n"
+    )
+    return {
+        "docs/store.md": store,
+        "docs/interest-model.md": model,
+        "docs/selection.md": selection,
+    }
 
 
 def main():

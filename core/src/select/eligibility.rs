@@ -1,4 +1,4 @@
-//! Stage 2, eligibility: may this campaign and this creative set be shown to
+//! Stage 3, eligibility: may this campaign and this creative set be shown to
 //! this user, on this screen, now?
 //!
 //! Campaign rules (checked once per campaign per request): flight dates,

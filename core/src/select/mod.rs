@@ -8,9 +8,11 @@
 //! 3. [`eligibility`]: campaign rules, then set rules;
 //! 4. [`pacing`]: each campaign passes with its pass-through rate;
 //! 5. [`scoring`]: expected value = value × predicted engagement;
-//! 6. choice, slot by slot: with probability `exploration` a uniformly random
-//!    eligible candidate (documented below), otherwise the best expected value in
-//!    the lowest priority tier that still has a candidate;
+//! 6. choice, slot by slot: with probability `exploration` (default 10%) a
+//!    uniformly random eligible candidate (its explanation says so), otherwise the
+//!    best expected value in the lowest priority tier that still has a
+//!    candidate; within a creative set the creative is drawn uniformly among
+//!    those of an accepted kind;
 //! 7. diversity: never two creatives of one campaign or one advertiser in a
 //!    response; the last shown creative is not repeated while another candidate
 //!    exists.

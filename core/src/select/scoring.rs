@@ -1,4 +1,4 @@
-//! Stage 4, scoring: expected value = value × predicted engagement.
+//! Stage 5, scoring: expected value = value × predicted engagement.
 //!
 //! The engagement model is a logistic regression over features computed on the
 //! phone:
