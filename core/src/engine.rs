@@ -92,6 +92,8 @@ pub struct EngineConfig {
     pub max_catalog_bytes: usize,
     /// Ad selection limits and shares.
     pub ads: SelectConfig,
+    /// Privacy budget of the noised reports.
+    pub reports: crate::report::ReportConfig,
     /// Seed of the selection randomness (pacing, exploration). `None` (the
     /// default) seeds from the system RNG; a fixed seed makes selection
     /// reproducible, for tests.
@@ -112,6 +114,7 @@ impl EngineConfig {
             trusted_keys: Vec::new(),
             max_catalog_bytes: DEFAULT_MAX_CATALOG_BYTES,
             ads: SelectConfig::default(),
+            reports: crate::report::ReportConfig::default(),
             selection_seed: None,
         }
     }
@@ -166,6 +169,54 @@ pub struct CatalogStatus {
     pub creatives: u32,
     /// Bundle size in bytes.
     pub bundle_bytes: u64,
+}
+
+/// A report waiting for upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingReport {
+    /// Local handle for [`Engine::acknowledge`] (never in the payload).
+    pub handle: u64,
+    /// The period, `YYYY-MM-DD`.
+    pub period: String,
+    /// The exact bytes to upload (canonical JSON).
+    pub payload: String,
+}
+
+/// A payload in the transparency log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentReport {
+    /// Local handle.
+    pub handle: u64,
+    /// The period, `YYYY-MM-DD`.
+    pub period: String,
+    /// When it was produced (local only).
+    pub created_at_ms: Timestamp,
+    /// When the app acknowledged its upload (None: still pending).
+    pub acknowledged_at_ms: Option<Timestamp>,
+    /// The exact payload.
+    pub payload: String,
+}
+
+/// Privacy budget of one metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricBudget {
+    /// Metric name.
+    pub metric: String,
+    /// ε spent in the last 7 periods.
+    pub spent_last_7_periods: f64,
+    /// ε left under the 7-period cap.
+    pub remaining: f64,
+}
+
+/// The privacy budget, for the privacy dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetStatus {
+    /// ε per metric per period.
+    pub epsilon_per_metric: f64,
+    /// Cap per metric over any 7 periods.
+    pub weekly_cap_per_metric: f64,
+    /// Per metric.
+    pub metrics: Vec<MetricBudget>,
 }
 
 /// One shown ad in the user's ad history.
@@ -284,6 +335,9 @@ struct Inner {
     max_catalog_bytes: usize,
     select_cfg: SelectConfig,
     rng: Mutex<ChaCha8Rng>,
+    report_cfg: crate::report::ReportConfig,
+    /// The privacy-budget ledger and reports (own record; survives reset).
+    ledger: Mutex<crate::report::Ledger>,
     catalog: Mutex<CatalogSlot>,
     /// Serialises catalog installs.
     install_lock: Mutex<()>,
@@ -323,6 +377,7 @@ impl Engine {
         };
         let rules = config.profile.validate(&tax)?;
         config.ads.validate()?;
+        config.reports.validate()?;
         if config.flush_interval_ms > MAX_FLUSH_INTERVAL_MS {
             return Err(Error::InvalidConfig {
                 field: "flush_interval_ms",
@@ -395,7 +450,26 @@ impl Engine {
                     .unwrap_or([0; 8]),
             ),
         };
+        let ledger = match store.load(crate::report::REPORTS_RECORD)? {
+            None => crate::report::Ledger::default(),
+            Some(rec) if rec.schema_version == crate::report::REPORTS_SCHEMA => {
+                postcard::from_bytes(&rec.payload).map_err(|e| Error::StoreDecode {
+                    path: store.path_of(crate::report::REPORTS_RECORD),
+                    reason: e.to_string(),
+                })?
+            }
+            Some(rec) => {
+                return Err(Error::StoreUnsupportedVersion {
+                    path: store.path_of(crate::report::REPORTS_RECORD),
+                    what: "schema",
+                    found: rec.schema_version,
+                    supported: crate::report::REPORTS_SCHEMA,
+                });
+            }
+        };
         let inner = Arc::new(Inner {
+            report_cfg: config.reports,
+            ledger: Mutex::new(ledger),
             select_cfg: config.ads,
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             trusted_keys: config.trusted_keys,
@@ -895,6 +969,160 @@ impl Engine {
         self.mutate_durably(|live, _| live.ads.unhide(advertiser_id))
     }
 
+    /// Reports waiting to be uploaded, closing any period that ended first.
+    ///
+    /// A closed period's payload is generated once (noise from the OS CSPRNG),
+    /// stored together with its privacy-budget spending in one atomic write, and
+    /// only then handed out; the same bytes come back on every call until
+    /// [`Engine::acknowledge`]. Upload each `payload` as is. Blocking (a few
+    /// milliseconds at most): call it from a background job, e.g. daily.
+    pub fn pending_reports(&self) -> Result<Vec<PendingReport>> {
+        self.check_open()?;
+        self.close_periods()?;
+        let ledger = lock(&self.inner.ledger);
+        Ok(ledger
+            .reports
+            .iter()
+            .filter(|r| r.acknowledged_at.is_none())
+            .map(|r| PendingReport {
+                handle: r.handle,
+                period: crate::report::payload::format_day(r.day),
+                payload: r.payload.clone(),
+            })
+            .collect())
+    }
+
+    /// Mark a report as uploaded. Returns false if the handle is unknown or was
+    /// already acknowledged. Persisted before returning.
+    pub fn acknowledge(&self, handle: u64) -> Result<bool> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let now = lock(&inner.live).now(&*inner.clock);
+        let mut ledger = lock(&inner.ledger);
+        let mut next = ledger.clone();
+        let Some(r) = next
+            .reports
+            .iter_mut()
+            .find(|r| r.handle == handle && r.acknowledged_at.is_none())
+        else {
+            return Ok(false);
+        };
+        r.acknowledged_at = Some(now);
+        inner.save_ledger(&next)?;
+        *ledger = next;
+        Ok(true)
+    }
+
+    /// Every payload produced in the last 30 days (and any still pending), newest
+    /// first: the transparency log for the user and for auditors.
+    pub fn sent_reports(&self) -> Result<Vec<SentReport>> {
+        self.check_open()?;
+        let ledger = lock(&self.inner.ledger);
+        Ok(ledger
+            .reports
+            .iter()
+            .rev()
+            .map(|r| SentReport {
+                handle: r.handle,
+                period: crate::report::payload::format_day(r.day),
+                created_at_ms: r.created_at,
+                acknowledged_at_ms: r.acknowledged_at,
+                payload: r.payload.clone(),
+            })
+            .collect())
+    }
+
+    /// The privacy budget: ε per metric per period, the 7-period cap, and what
+    /// the last 7 periods spent.
+    pub fn privacy_budget(&self) -> Result<BudgetStatus> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let now = lock(&inner.live).now(&*inner.clock);
+        let ledger = lock(&inner.ledger);
+        let today = crate::report::day_of(now);
+        let spent: Vec<f64> = (0..3u8).map(|m| ledger.spent_in_window(m, today)).collect();
+        Ok(BudgetStatus {
+            epsilon_per_metric: inner.report_cfg.epsilon_per_metric,
+            weekly_cap_per_metric: inner.report_cfg.weekly_cap_per_metric,
+            metrics: crate::report::METRICS
+                .iter()
+                .zip(spent)
+                .map(|(m, s)| MetricBudget {
+                    metric: (*m).to_string(),
+                    spent_last_7_periods: s,
+                    remaining: (inner.report_cfg.weekly_cap_per_metric - s).max(0.0),
+                })
+                .collect(),
+        })
+    }
+
+    fn close_periods(&self) -> Result<()> {
+        use crate::report::{Mechanism, MetricReport, Payload, SystemNoise};
+        let inner = &*self.inner;
+        let catalog = lock(&inner.catalog).active.clone();
+        let mut ledger = lock(&inner.ledger);
+        let live = lock(&inner.live);
+        let now = {
+            let c = inner.clock.now_ms();
+            c.max(live.high_water)
+        };
+        let due = ledger.due(now);
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut next = ledger.clone();
+        let mut noise = SystemNoise::new();
+        for day in due {
+            let Some(cat) = catalog.as_ref().filter(|_| live.consent != Consent::Off) else {
+                next.skip(day);
+                continue;
+            };
+            let campaigns = &cat.catalog.campaigns;
+            let domain = u32::try_from(campaigns.len() + 1).unwrap_or(u32::MAX);
+            let kind = Mechanism::choose(inner.report_cfg.epsilon_per_metric, domain)?.kind;
+            // The device's value per metric: its top campaign that day.
+            let mut values = [0u32; 3];
+            let mut best = [0u32; 3];
+            for c in live.ads.counters().iter().filter(|c| c.day == day) {
+                let Some(pos) = campaigns.iter().position(|k| k.id == c.campaign_id) else {
+                    continue;
+                };
+                let v = u32::try_from(pos + 1).unwrap_or(0);
+                for m in 0..3 {
+                    let n = c.counts.get(m).copied().unwrap_or(0);
+                    if let (Some(b), Some(val)) = (best.get_mut(m), values.get_mut(m))
+                        && (n > *b || (n == *b && n > 0 && v < *val))
+                    {
+                        *b = n;
+                        *val = v;
+                    }
+                }
+            }
+            let eps = next.spend(day, &inner.report_cfg);
+            let mut reports = Vec::with_capacity(3);
+            for (m, (&value, &e)) in values.iter().zip(eps.iter()).enumerate() {
+                let mech = Mechanism::new(kind, e, domain);
+                reports.push(MetricReport {
+                    metric: m,
+                    mechanism: mech,
+                    data: mech.perturb(value, &mut noise)?,
+                });
+            }
+            let payload = Payload {
+                catalog_version: cat.header.catalog_version,
+                day,
+                reports,
+            };
+            next.add_report(day, now, payload.to_json());
+        }
+        next.prune(now);
+        drop(live);
+        // Persisted (ledger and payloads together) before anything is handed out.
+        inner.save_ledger(&next)?;
+        *ledger = next;
+        Ok(())
+    }
+
     /// The user's interests, heaviest first, each with its reason. Empty when
     /// consent is off.
     pub fn interests(&self) -> Result<Vec<Interest>> {
@@ -1013,6 +1241,19 @@ impl Engine {
         let generation = live.generation + 1;
         let mut ads = std::mem::take(&mut live.ads);
         ads.clear();
+        {
+            // The budget ledger survives (spending is never refunded); the
+            // payloads derived from the user's data go.
+            let mut ledger = lock(&inner.ledger);
+            let mut next = ledger.clone();
+            next.reports.clear();
+            if next.spends.is_empty() && next.last_closed_day.is_none() {
+                inner.store.remove(crate::report::REPORTS_RECORD)?;
+            } else {
+                inner.save_ledger(&next)?;
+            }
+            *ledger = next;
+        }
         *live = Live::fresh(inner.default_consent, now, generation, ads);
         Ok(())
     }
@@ -1133,6 +1374,15 @@ impl Drop for Engine {
 }
 
 impl Inner {
+    fn save_ledger(&self, ledger: &crate::report::Ledger) -> Result<()> {
+        let bytes = postcard::to_stdvec(ledger).map_err(|e| Error::Export(e.to_string()))?;
+        self.store.save(
+            crate::report::REPORTS_RECORD,
+            crate::report::REPORTS_SCHEMA,
+            &bytes,
+        )
+    }
+
     fn mark_dirty(&self) {
         if !self.dirty_hint.swap(true, Ordering::AcqRel) {
             let mut sig = lock(&self.signal);

@@ -186,6 +186,11 @@ pub enum Error {
     #[error("ad token expired")]
     AdTokenExpired,
 
+    // ---- reports -----------------------------------------------------------
+    /// A report payload is malformed or inconsistent.
+    #[error("invalid report payload: {0}")]
+    InvalidPayload(String),
+
     // ---- engine ----------------------------------------------------------
     /// The engine was closed; no further calls are accepted.
     #[error("the engine is closed")]

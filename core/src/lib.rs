@@ -19,6 +19,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod profile;
+pub mod report;
 pub mod select;
 pub mod state;
 pub mod store;
