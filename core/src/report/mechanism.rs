@@ -148,7 +148,7 @@ impl Mechanism {
     /// The mechanism Wang et al. recommend for domain size `d` at `epsilon`:
     /// GRR when `d < 3·e^ε + 2`, otherwise OUE.
     pub fn choose(epsilon: f64, domain: u32) -> Result<Self> {
-        if !(epsilon.is_finite() && epsilon >= 0.0 && epsilon <= 20.0) {
+        if !(epsilon.is_finite() && (0.0..=20.0).contains(&epsilon)) {
             return Err(Error::InvalidArgument {
                 name: "epsilon",
                 reason: format!("{epsilon} is outside 0..=20"),
