@@ -67,6 +67,7 @@ def build():
         "docs/store.md": store,
         "docs/interest-model.md": model,
         "docs/selection.md": selection,
+        "docs/ranking.md": header + "# Hearth's content ranking\n\n" + demote(moddoc("core/src/rank.rs"), 1) + "\n",
     }
 
 

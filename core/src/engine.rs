@@ -702,7 +702,16 @@ impl Engine {
         };
         let tax = &*inner.tax;
         let personal = live.consent == Consent::Personalised;
-        let (top, dense, hidden, traits) = if personal {
+        // Topics the user hid or removed are user controls: they hold under
+        // contextual-only consent too (a hide is recorded under it).
+        let hidden: Vec<bool> = if live.profile.suppressed_ids(tax).is_empty() {
+            Vec::new()
+        } else {
+            (0..tax.len() as u32)
+                .map(|t| live.profile.is_suppressed(tax, t))
+                .collect()
+        };
+        let (top, dense, traits) = if personal {
             let top = live.profile.weights(&inner.cfg, now);
             let mut dense = vec![0.0; tax.len()];
             for &(t, w) in &top {
@@ -710,22 +719,15 @@ impl Engine {
                     *d = w;
                 }
             }
-            let hidden: Vec<bool> = if live.profile.suppressed_ids(tax).is_empty() {
-                Vec::new()
-            } else {
-                (0..tax.len() as u32)
-                    .map(|t| live.profile.is_suppressed(tax, t))
-                    .collect()
-            };
             let traits: Vec<(String, String)> = live
                 .profile
                 .traits(&inner.cfg, &inner.rules, tax, now)
                 .into_iter()
                 .map(|t| (t.key(), t.label))
                 .collect();
-            (top, dense, hidden, traits)
+            (top, dense, traits)
         } else {
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new())
+            (Vec::new(), Vec::new(), Vec::new())
         };
         let trait_keys: Vec<String> = traits.iter().map(|(k, _)| k.clone()).collect();
         let model = EngagementModel::with_overrides(&cat.catalog.models.scoring);
@@ -734,6 +736,7 @@ impl Engine {
                 weights: &dense,
                 hidden: &hidden,
                 traits: &trait_keys,
+                taste: if personal { live.ads.taste() } else { &[] },
                 book: &live.ads,
             };
             let mut rng = lock(&inner.rng);
@@ -840,10 +843,12 @@ impl Engine {
             if out.counted
                 && matches!(kind, AdEventKind::Click | AdEventKind::Like)
                 && let Some(cat) = &catalog
+                && live.consent == Consent::Personalised
                 && let Some((topics, embedding)) = set_topics(cat, &inner.tax, &out.ad)
             {
+                // The taste is personal data: learned under personalised consent only.
                 live.ads.learn_taste(&embedding);
-                if live.consent == Consent::Personalised && !topics.is_empty() {
+                if !topics.is_empty() {
                     let data = if kind == AdEventKind::Like {
                         crate::profile::EventData::Feedback {
                             topic: topics.first().cloned().unwrap_or_default(),
@@ -928,10 +933,15 @@ impl Engine {
     pub fn ad_history(&self) -> Result<Vec<AdHistoryEntry>> {
         self.check_open()?;
         let catalog = lock(&self.inner.catalog).active.clone();
-        let live = lock(&self.inner.live);
+        let mut live = lock(&self.inner.live);
+        let now = live.now(&*self.inner.clock);
+        // Older entries are dropped when the state is next written; until then
+        // they must not be listed either.
+        let horizon = now.saturating_sub(crate::ads::HISTORY_DAYS * crate::clock::DAY_MS);
         Ok(live
             .ads
             .history()
+            .take_while(|h| h.at >= horizon)
             .map(|h| AdHistoryEntry {
                 shown_at_ms: h.at,
                 campaign_id: h.ad.campaign_id.clone(),
@@ -1121,6 +1131,31 @@ impl Engine {
         inner.save_ledger(&next)?;
         *ledger = next;
         Ok(())
+    }
+
+    /// Rank the app's own content items for this user: see [`crate::rank`] for
+    /// the model, the options and the errors. The interest profile is used only
+    /// under [`Consent::Personalised`]; otherwise items are ranked by freshness,
+    /// then the app's own order. The engine's lock is held only to copy the
+    /// current topic weights; the ranking itself runs outside it.
+    pub fn rank_items(
+        &self,
+        items: &[crate::rank::Item],
+        options: &crate::rank::RankOptions,
+    ) -> Result<Vec<crate::rank::RankedItem>> {
+        self.check_open()?;
+        let inner = &*self.inner;
+        let (weights, now) = {
+            let mut live = lock(&inner.live);
+            let now = live.now(&*inner.clock);
+            let weights = if live.consent == Consent::Personalised {
+                live.profile.weights(&inner.cfg, now)
+            } else {
+                Vec::new()
+            };
+            (weights, now)
+        };
+        crate::rank::rank_items(items, &weights, None, &inner.tax, options, now)
     }
 
     /// The user's interests, heaviest first, each with its reason. Empty when
@@ -1620,6 +1655,46 @@ mod tests {
         e.set_consent(Consent::Off).unwrap();
         let hide = e.record(&Event::feedback("552", Feedback::Hide)).unwrap();
         assert_eq!(hide.status, RecordStatus::ConsentWithheld);
+    }
+
+    #[test]
+    fn rank_items_uses_the_profile_only_with_personalised_consent() {
+        use crate::rank::{Item, REASON_FRESH, RankOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(T0));
+        let e = open(dir.path(), &clock);
+        e.record(&Event::view(&["533"])).unwrap(); // Soccer (rolls up to Sports)
+        let item = |id: &str, topic: &str| Item {
+            id: id.into(),
+            topics: vec![topic.into()],
+            ..Item::default()
+        };
+        let items = [item("stew", "216"), item("match", "533")];
+        let r = e.rank_items(&items, &RankOptions::default()).unwrap();
+        assert_eq!(r[0].id, "match");
+        assert!(r[0].reason.contains("Soccer"), "{}", r[0].reason);
+        assert_eq!(r[1].reason, REASON_FRESH);
+        e.set_consent(Consent::ContextualOnly).unwrap();
+        let r = e.rank_items(&items, &RankOptions::default()).unwrap();
+        let ids: Vec<&str> = r.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["stew", "match"], "input order");
+        assert!(r.iter().all(|x| x.score == 0.0 && x.reason == REASON_FRESH));
+        let bad = RankOptions {
+            diversity: 2.0,
+            ..RankOptions::default()
+        };
+        assert!(matches!(
+            e.rank_items(&items, &bad),
+            Err(Error::InvalidArgument {
+                name: "diversity",
+                ..
+            })
+        ));
+        e.close().unwrap();
+        assert!(matches!(
+            e.rank_items(&items, &RankOptions::default()),
+            Err(Error::Closed)
+        ));
     }
 
     #[test]

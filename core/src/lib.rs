@@ -9,7 +9,11 @@
 //! - [`profile`]: events in, decayed topic weights and inferred traits out.
 //! - [`store`]: encrypted, atomic, versioned persistence of all user state.
 //! - [`state`]: the persisted state's schema and its migrations.
-//! - [`engine`]: the facade: open, record, interests, consent, reset, export.
+//! - [`catalog`]: the signed ad catalog: model, bundle format, validation, index.
+//! - [`select`]: on-device ad selection; [`ads`]: ad events, tokens, history.
+//! - [`rank`]: ranking the app's own content against the profile.
+//! - [`report`]: aggregate, noised reports and the privacy-budget ledger.
+//! - [`engine`]: the facade apps talk to.
 //! - [`clock`]: injected time.
 #![forbid(unsafe_code)]
 
@@ -19,6 +23,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod profile;
+pub mod rank;
 pub mod report;
 pub mod select;
 pub mod state;

@@ -1,0 +1,154 @@
+//! Criterion benchmark for content ranking (`hearth_core::rank::rank_items`).
+//!
+//! Run: `cargo bench -p hearth-core --bench rank`. The case the budget is set
+//! for (≤ 200 µs): 1,000 items with 3 topics each and 16-dimension embeddings
+//! on half of them, a 128-topic profile over the IAB taxonomy, limit 20,
+//! diversity 0.3, freshness on (3-day half-life); plus the same without
+//! diversity. Besides criterion's report it times single calls itself and
+//! prints the median and p99.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hearth_core::rank::{Item, RankOptions, rank_items};
+use hearth_core::taxonomy::{Taxonomy, TopicIdx};
+
+const NOW: i64 = 1_763_884_800_000;
+const DAY_MS: i64 = 86_400_000;
+const DIM: usize = 16;
+
+/// A small deterministic generator (no RNG dependency needed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() % 2001) as f32 / 1000.0 - 1.0
+    }
+}
+
+struct Case {
+    tax: std::sync::Arc<Taxonomy>,
+    items: Vec<Item>,
+    weights: Vec<(TopicIdx, f64)>,
+    user: Vec<f32>,
+}
+
+fn case() -> Case {
+    let tax = Taxonomy::iab().unwrap();
+    let ids: Vec<&str> = tax
+        .topics()
+        .iter()
+        .filter(|t| !t.sensitive)
+        .map(|t| t.id.as_str())
+        .collect();
+    let mut rng = Lcg(42);
+    // 128 distinct profile topics, heaviest first (as Profile::weights gives).
+    let mut picked: Vec<usize> = Vec::new();
+    while picked.len() < 128 {
+        let k = rng.below(ids.len());
+        if !picked.contains(&k) {
+            picked.push(k);
+        }
+    }
+    let weights: Vec<(TopicIdx, f64)> = picked
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| (tax.idx(ids[k]).unwrap(), 10.0 * 0.97f64.powi(i as i32)))
+        .collect();
+    let items: Vec<Item> = (0..1000)
+        .map(|i| Item {
+            id: format!("article-{i:05}"),
+            topics: (0..3)
+                .map(|_| ids[rng.below(ids.len())].to_string())
+                .collect(),
+            embedding: if i % 2 == 0 {
+                (0..DIM).map(|_| rng.unit()).collect()
+            } else {
+                Vec::new()
+            },
+            published_at_ms: Some(NOW - (rng.below(30 * 24) as i64) * DAY_MS / 24),
+        })
+        .collect();
+    let user = (0..DIM).map(|_| rng.unit()).collect();
+    Case {
+        tax,
+        items,
+        weights,
+        user,
+    }
+}
+
+fn opts(diversity: f64) -> RankOptions {
+    RankOptions {
+        limit: 20,
+        diversity,
+        freshness_half_life_ms: Some(3 * DAY_MS),
+    }
+}
+
+fn run(c: &Case, o: &RankOptions) -> usize {
+    rank_items(
+        black_box(&c.items),
+        black_box(&c.weights),
+        Some(&c.user),
+        &c.tax,
+        o,
+        NOW,
+    )
+    .unwrap()
+    .len()
+}
+
+/// Median and p99 of single calls, timed one by one.
+fn percentiles(c: &Case, o: &RankOptions) -> (f64, f64) {
+    for _ in 0..200 {
+        black_box(run(c, o));
+    }
+    let mut t: Vec<f64> = (0..3000)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(run(c, o));
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    (t[t.len() / 2], t[t.len() * 99 / 100])
+}
+
+fn bench_rank(cr: &mut Criterion) {
+    let c = case();
+    assert_eq!(run(&c, &opts(0.3)), 20);
+    let mut summary = Vec::new();
+    let mut g = cr.benchmark_group("rank_items");
+    for (name, diversity) in [
+        ("1000_items_128_topics_limit20_diversity0.3", 0.3),
+        ("1000_items_128_topics_limit20_no_diversity", 0.0),
+    ] {
+        let o = opts(diversity);
+        g.bench_function(name, |b| b.iter(|| run(&c, &o)));
+        let (p50, p99) = percentiles(&c, &o);
+        summary.push(format!(
+            "rank_items {name}: median {p50:.1} µs, p99 {p99:.1} µs (budget 200 µs)"
+        ));
+    }
+    g.finish();
+    eprintln!();
+    for line in summary {
+        eprintln!("{line}");
+    }
+}
+
+criterion_group!(benches, bench_rank);
+criterion_main!(benches);
