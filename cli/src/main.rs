@@ -10,6 +10,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use hearth_cli::catalog_source::{self, parse_rfc3339};
 use hearth_cli::publish::{self, Overrides};
+use hearth_cli::report_tools::aggregate::Aggregator;
+use hearth_cli::report_tools::audit::{Auditor, Policy};
+use hearth_cli::report_tools::simulate::{self, SimOptions};
+use hearth_cli::report_tools::{self, CatalogInfo};
 use hearth_cli::{CliError, keys, synth};
 use hearth_core::catalog::bundle::hex;
 use hearth_core::taxonomy::Taxonomy;
@@ -47,6 +51,135 @@ enum Command {
         #[command(subcommand)]
         cmd: CatalogCmd,
     },
+    /// The collector side of noised reports: aggregate payloads into estimates.
+    Report {
+        #[command(subcommand)]
+        cmd: ReportCmd,
+    },
+    /// Check report payloads (JSON lines) against the payload format and a policy.
+    #[command(
+        long_about = "Check report payloads (JSON lines) against the payload format \
+        and a privacy policy.\n\n\
+        Every non-blank line must be one payload. Checked: only the allowed fields, none \
+        missing (extra-field, missing-field); types and values (schema); epsilon at most \
+        --max-epsilon (max-epsilon); p and q recomputed from epsilon, mechanism and domain \
+        size (parameters); the mechanism is the one the domain-size rule picks, a capped \
+        report (epsilon 0) keeping the mechanism of a configured epsilon (mechanism); the \
+        exact canonical bytes (canonical); all payloads of a catalog version have one length, \
+        with --catalog the length of a reference payload for that catalog (size); with \
+        --catalog its version and domain size (catalog).\n\n\
+        Prints one line per violation, `line N: [rule] detail`, then the verdict.\n\n\
+        Exit codes: 0 PASS; 1 I/O, key or bundle error; 2 FAIL (some violation)."
+    )]
+    Audit(AuditArgs),
+    /// Simulate devices with known truth through the real reporting code, aggregate,
+    /// and compare with the truth and the mechanism's theoretical variance.
+    #[command(
+        long_about = "Simulate devices with known ground truth through the real \
+        reporting code, aggregate, and compare with the truth and with the mechanism's \
+        theoretical variance.\n\n\
+        Activity per device and day: ads seen with probability 0.7, top campaign from a Zipf \
+        law (--zipf); a click with probability 0.2 (80% on the impression campaign); a \
+        conversion after a click with probability 0.15. Values are perturbed by \
+        Mechanism::choose + perturb (seeded noise) and serialised by Payload::to_json, then \
+        aggregated by the same code as `hearth report aggregate`. Devices are split into \
+        buckets aggregated on their own, which measures the variance: the mean of \
+        (estimate - truth)^2 / theoretical variance should be 1. Deterministic per --seed, \
+        whatever the number of threads."
+    )]
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCmd {
+    /// Aggregate payloads (JSON lines) into per-campaign estimates with 95% CIs.
+    #[command(
+        long_about = "Aggregate report payloads (JSON lines, one payload per line) \
+        into unbiased per-period, per-metric, per-campaign estimates with 95% confidence \
+        intervals.\n\n\
+        The catalog bundle (verified with --pub) maps domain value i >= 1 to its i-th \
+        campaign. Lines that do not parse, or are payloads for another catalog version or \
+        domain size, are counted and listed with their line number and reason; blank lines \
+        are counted and skipped. Estimate for a value: the sum over reports with p != q of \
+        (1[report supports it] - q)/(p - q) (reports with epsilon 0 carry no signal and are \
+        counted separately); 95% CI: estimate +- 1.96 sqrt(variance), the variance being the \
+        mechanism's formula at max(estimate, 0).\n\n\
+        Exit codes: 0 every line aggregated; 1 I/O, key or bundle error; 2 some lines were \
+        rejected (the estimates from the others are still printed)."
+    )]
+    Aggregate(AggregateArgs),
+}
+
+#[derive(Debug, Args)]
+struct AggregateArgs {
+    /// The payloads, one JSON document per line, or `-` for stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    input: PathBuf,
+    /// The catalog bundle the payloads were produced for.
+    #[arg(long, value_name = "BUNDLE")]
+    catalog: PathBuf,
+    /// The publisher public key that signed the bundle (a NAME.pub file).
+    #[arg(long = "pub", value_name = "KEY.pub")]
+    public: PathBuf,
+    /// Print a JSON document instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct AuditArgs {
+    /// The payloads, one JSON document per line, or `-` for stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    input: PathBuf,
+    /// Largest epsilon per metric report the policy allows.
+    #[arg(long, value_name = "EPS", default_value_t = 1.0)]
+    max_epsilon: f64,
+    /// A catalog bundle: check catalog version, domain size and the reference size.
+    #[arg(long, value_name = "BUNDLE", requires = "public")]
+    catalog: Option<PathBuf>,
+    /// The public key that signed the bundle (a NAME.pub file).
+    #[arg(long = "pub", value_name = "KEY.pub", requires = "catalog")]
+    public: Option<PathBuf>,
+    /// Print the audit as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// Number of simulated devices.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    devices: u64,
+    /// Number of campaigns in the catalog.
+    #[arg(long, value_name = "C", default_value_t = 100)]
+    campaigns: u32,
+    /// Epsilon per metric per period.
+    #[arg(long, value_name = "E", default_value_t = 1.0)]
+    epsilon: f64,
+    /// Random seed (truth and noise).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Zipf exponent of campaign popularity.
+    #[arg(long, value_name = "S", default_value_t = 1.1)]
+    zipf: f64,
+    /// Share of devices past their weekly cap (they report epsilon 0).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    capped: f64,
+    /// Buckets for the variance check (default: min(100, devices / 1000)).
+    #[arg(long, value_name = "B", default_value_t = 0)]
+    buckets: u32,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "T", default_value_t = 0)]
+    threads: usize,
+    /// Campaigns listed per metric.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    top: usize,
+    /// Also write the payloads as JSON lines to FILE (`-`: stdout; the tables then go to stderr).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +306,11 @@ fn main() -> ExitCode {
         Command::Taxonomy { cmd } => taxonomy(cmd),
         Command::Keygen(args) => return report(keygen(&args)),
         Command::Catalog { cmd } => return report(catalog(cmd)),
+        Command::Report {
+            cmd: ReportCmd::Aggregate(args),
+        } => return outcome(aggregate(&args)),
+        Command::Audit(args) => return outcome(audit(&args)),
+        Command::Simulate(args) => return outcome(simulate(&args).map(|()| ExitCode::SUCCESS)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,6 +336,99 @@ fn report(result: Result<(), CliError>) -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// The exit code a collector command chose, or its error's.
+fn outcome(result: Result<ExitCode, CliError>) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(e) => report(Err(e)),
+    }
+}
+
+fn aggregate(a: &AggregateArgs) -> Result<ExitCode, CliError> {
+    let cat = CatalogInfo::load(&a.catalog, &a.public)?;
+    let mut agg = Aggregator::new(cat);
+    let input = report_tools::open_input(&a.input)?;
+    agg.read_from(input).map_err(|e| CliError::Io {
+        what: "cannot read",
+        path: a.input.clone(),
+        source: e,
+    })?;
+    let r = agg.report();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", r.table());
+    }
+    Ok(if r.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{} line(s) rejected: see the list above", r.rejected.len());
+        ExitCode::from(2)
+    })
+}
+
+fn audit(a: &AuditArgs) -> Result<ExitCode, CliError> {
+    if !(a.max_epsilon.is_finite() && a.max_epsilon >= 0.0) {
+        return Err(CliError::Usage(
+            "--max-epsilon must be a non-negative number".into(),
+        ));
+    }
+    let catalog = match (&a.catalog, &a.public) {
+        (Some(c), Some(p)) => Some(CatalogInfo::load(c, p)?),
+        _ => None,
+    };
+    let mut auditor = Auditor::new(
+        Policy {
+            max_epsilon: a.max_epsilon,
+        },
+        catalog,
+    );
+    let input = std::io::BufReader::with_capacity(1 << 20, report_tools::open_input(&a.input)?);
+    auditor.read_from(input).map_err(|e| CliError::Io {
+        what: "cannot read",
+        path: a.input.clone(),
+        source: e,
+    })?;
+    let r = auditor.finish();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", r.text(&publish::origin(&a.input)));
+    }
+    Ok(if r.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn simulate(a: &SimulateArgs) -> Result<(), CliError> {
+    let opts = SimOptions {
+        devices: a.devices,
+        campaigns: a.campaigns,
+        epsilon: a.epsilon,
+        seed: a.seed,
+        zipf_s: a.zipf,
+        capped: a.capped,
+        buckets: a.buckets,
+        threads: a.threads,
+        top: a.top,
+        out: a.out.clone(),
+    };
+    let r = simulate::run(&opts)?;
+    let text = if a.json {
+        format!("{}\n", serde_json::to_string_pretty(&r)?)
+    } else {
+        r.text()
+    };
+    if a.out.as_deref() == Some(Path::new("-")) {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    Ok(())
 }
 
 fn keygen(args: &KeygenArgs) -> Result<(), CliError> {

@@ -1076,7 +1076,14 @@ impl Engine {
             let c = inner.clock.now_ms();
             c.max(live.high_water)
         };
-        let due = ledger.due(now);
+        // Only periods since this state was created: a fresh install must not
+        // spend budget on days it never saw.
+        let first = crate::report::day_of(live.created_at);
+        let due: Vec<i64> = ledger
+            .due(now)
+            .into_iter()
+            .filter(|&d| d >= first)
+            .collect();
         if due.is_empty() {
             return Ok(());
         }

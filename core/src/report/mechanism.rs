@@ -22,9 +22,9 @@
 //! set) is `(c_v - n·q) / (p - q)`.
 //!
 //! **Sampling.** Randomness comes from a [`NoiseSource`]: in production
-//! [`SystemNoise`] (ring's `SystemRandom`, the OS CSPRNG); tests use a seeded
-//! generator that exists only under `cfg(test)` and the `test-noise` feature and
-//! cannot be chosen by configuration. A Bernoulli(`p`) draw compares a uniform
+//! [`SystemNoise`] (ring's `SystemRandom`, the OS CSPRNG). The engine has no
+//! other source and no setting to choose one; a seeded generator exists only in
+//! this crate's unit tests and on the collector side (the simulator). A Bernoulli(`p`) draw compares a uniform
 //! 64-bit integer with `⌊p·2^64⌋`; a uniform choice among `k` values uses
 //! rejection sampling on 64-bit integers. No floating-point inverse-CDF sampling
 //! is used anywhere.
@@ -68,14 +68,12 @@ impl NoiseSource for SystemNoise {
     }
 }
 
-/// A seeded noise source for tests and simulations only. It is compiled only
-/// for this crate's tests and with the `test-noise` feature (used by the
-/// publisher-side simulator), never selectable through engine configuration.
-#[cfg(any(test, feature = "test-noise"))]
+/// A seeded noise source for this crate's unit tests only.
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct SeededNoise(rand_chacha::ChaCha12Rng);
 
-#[cfg(any(test, feature = "test-noise"))]
+#[cfg(test)]
 impl SeededNoise {
     /// A generator from a seed.
     pub fn new(seed: u64) -> Self {
@@ -84,7 +82,7 @@ impl SeededNoise {
     }
 }
 
-#[cfg(any(test, feature = "test-noise"))]
+#[cfg(test)]
 impl NoiseSource for SeededNoise {
     fn next_u64(&mut self) -> Result<u64> {
         use rand_chacha::rand_core::RngCore;

@@ -83,6 +83,19 @@ impl ReportConfig {
                 reason: "must be within (0, 8]".into(),
             });
         }
+        // The payload states ε with 6 decimals and p, q are recomputed from the
+        // stated ε: an ε with more decimals would make every payload
+        // inconsistent (rejected by `Payload::parse`, the aggregator and the
+        // auditor).
+        if !has_at_most_6_decimals(self.epsilon_per_metric) {
+            return Err(Error::InvalidConfig {
+                field: "reports.epsilon_per_metric",
+                reason: format!(
+                    "{} has more than 6 decimals (payloads state ε with 6)",
+                    self.epsilon_per_metric
+                ),
+            });
+        }
         if !(self.weekly_cap_per_metric.is_finite() && self.weekly_cap_per_metric >= 0.0) {
             return Err(Error::InvalidConfig {
                 field: "reports.weekly_cap_per_metric",
@@ -91,6 +104,12 @@ impl ReportConfig {
         }
         Ok(())
     }
+}
+
+/// True if `x` is exactly what a 6-decimal rendering of it parses back to, so
+/// a payload stating it with 6 decimals recomputes the same `p` and `q`.
+pub fn has_at_most_6_decimals(x: f64) -> bool {
+    format!("{x:.6}").parse::<f64>().ok() == Some(x)
 }
 
 /// One ledger entry: ε spent on one metric for one period.
@@ -257,6 +276,33 @@ mod tests {
                 ..ReportConfig::default()
             };
             assert!(c.validate().is_err(), "{e}");
+        }
+        // ε must survive the payload's 6 decimals, or every payload would be
+        // inconsistent with its own ε.
+        for (e, ok) in [
+            (0.3, true),
+            (0.123456, true),
+            (1.0 / 3.0, false),
+            (0.1234567, false),
+        ] {
+            let c = ReportConfig {
+                epsilon_per_metric: e,
+                ..ReportConfig::default()
+            };
+            assert_eq!(c.validate().is_ok(), ok, "{e}");
+            let m = Mechanism::choose(e, 101).unwrap();
+            let p = Payload {
+                catalog_version: 1,
+                day: 0,
+                reports: (0..3)
+                    .map(|i| MetricReport {
+                        metric: i,
+                        mechanism: m,
+                        data: Perturbed::Bits(vec![0; 13]),
+                    })
+                    .collect(),
+            };
+            assert_eq!(Payload::parse(&p.to_json()).is_ok(), ok, "{e}");
         }
     }
 }

@@ -186,13 +186,18 @@ impl Payload {
                     r.epsilon
                 ));
             }
-            let m = Mechanism::new(kind, r.epsilon, r.domain.size);
+            let mut m = Mechanism::new(kind, r.epsilon, r.domain.size);
             if (m.p - r.p).abs() > 1e-12 || (m.q - r.q).abs() > 1e-12 {
                 return bad(format!(
                     "reports[{i}]: p={} q={} are not the {} parameters for epsilon {} and size {}",
                     r.p, r.q, r.mechanism, r.epsilon, r.domain.size
                 ));
             }
+            // Keep the stated values (consistent to 1e-12): another platform's
+            // `exp` may differ in the last bit, and the canonical form must
+            // round-trip the bytes the phone wrote.
+            m.p = r.p;
+            m.q = r.q;
             let data = match kind {
                 MechanismKind::Grr => {
                     let w = digits(r.domain.size - 1);
