@@ -70,7 +70,8 @@ pub struct SetMatch {
     pub traits: bool,
 }
 
-/// What the user side offers eligibility (all empty under contextual consent).
+/// What the user side offers eligibility (all empty under contextual consent,
+/// except `hidden`: the topics the user hid are excluded under every consent).
 #[derive(Debug, Clone, Copy)]
 pub struct UserSide<'a> {
     /// Dense current weights by topic index (empty = no profile).
@@ -79,6 +80,9 @@ pub struct UserSide<'a> {
     pub hidden: &'a [bool],
     /// Trait keys (`id=value`).
     pub traits: &'a [String],
+    /// The ad-taste embedding (empty = none; always empty under contextual
+    /// consent, since it is learned from the user's clicks and likes).
+    pub taste: &'a [f32],
     /// The ad history.
     pub book: &'a AdBook,
 }

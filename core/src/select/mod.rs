@@ -18,8 +18,9 @@
 //!    exists.
 //!
 //! Under contextual-only consent, or with an empty profile, the user side is
-//! empty: sets are eligible through the screen's topics or as untargeted sets,
-//! and trait-targeted sets are not eligible.
+//! empty (no interests, traits or ad taste): sets are eligible through the
+//! screen's topics or as untargeted sets, and trait-targeted sets are not
+//! eligible. Topics the user hid stay excluded under every consent.
 //!
 //! Randomness (pacing, exploration, the creative within a set) comes from the
 //! engine's seeded generator, so a fixed seed gives the same answers.
@@ -402,7 +403,7 @@ pub fn select(
             interest: matched.interest,
             context: matched.context,
             trait_match: matched.traits,
-            embedding: scoring::cosine(user.book.taste(), &s.embedding),
+            embedding: scoring::cosine(user.taste, &s.embedding),
             shows_7d: u32::try_from(shows_7d).unwrap_or(u32::MAX),
         };
         let p = model.p(&features);
@@ -479,6 +480,20 @@ pub fn select(
             let n = options.len() as u64;
             options.get((rng.next_u64() % n) as usize).copied()
         };
+        let first_of_kind = |i: usize| -> Option<u32> {
+            let c = cands.get(i)?;
+            let s = cat
+                .catalog
+                .campaigns
+                .get(c.campaign as usize)?
+                .creative_sets
+                .get(c.set as usize)?;
+            let n = s
+                .creatives
+                .iter()
+                .position(|k| ctx.kinds.is_empty() || ctx.kinds.contains(&k.kind))?;
+            u32::try_from(n).ok()
+        };
         let order: Vec<usize> = if explore {
             let k = (rng.next_u64() % avail.len() as u64) as usize;
             let mut o = avail.clone();
@@ -494,11 +509,13 @@ pub fn select(
                 break;
             }
         }
-        // Only the last shown creative is left: repeat it rather than show nothing.
+        // Only the last shown creative is left: repeat it rather than show
+        // nothing (the first creative of an accepted kind, which is that one).
         if chosen.is_none()
             && let Some(&i) = order.first()
+            && let Some(cr) = first_of_kind(i)
         {
-            chosen = Some((i, 0));
+            chosen = Some((i, cr));
         }
         let Some((i, creative)) = chosen else { break };
         let Some(c) = cands.get(i) else { break };
