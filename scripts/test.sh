@@ -34,6 +34,7 @@ grep -q "What Hearth learned" <<<"$out"
 grep -q "none (encrypted at rest)" <<<"$out"
 grep -q "why: You're seeing this because you're interested in" <<<"$out"
 grep -q "no longer appears" <<<"$out"
+grep -q "verdict: PASS" <<<"$out"
 echo "demo ran: $(wc -l <<<"$out") lines of output"
 
 # One closing line that counts every test run above.

@@ -15,7 +15,7 @@ use hearth_core::profile::{Event, EventData, Feedback};
 use hearth_core::select::{AdContext, AdRequest};
 use hearth_core::state::Consent;
 use hearth_core::store::StoreKey;
-use hearth_core::{Engine, EngineConfig, ManualClock, Timestamp};
+use hearth_core::{Clock, Engine, EngineConfig, ManualClock, Timestamp};
 
 /// Options of `hearth demo`.
 #[derive(Debug, Args)]
@@ -370,7 +370,9 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         );
     }
 
-    println!("\n6. Sam doesn't want celebrity gossip in the profile and removes \"Pop Culture\".");
+    report_section(&engine, &clock, &sample.catalog)?;
+
+    println!("\n7. Sam doesn't want celebrity gossip in the profile and removes \"Pop Culture\".");
     engine.remove_interest("432")?;
     clock.advance(HOUR_MS);
     let out = engine.record(&view(&["438"], 30))?;
@@ -388,7 +390,7 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         engine.traits()?.iter().map(|t| t.key()).collect::<Vec<_>>()
     );
 
-    println!("\n7. Privacy checks on the stored bytes:");
+    println!("\n8. Privacy checks on the stored bytes:");
     engine.flush()?;
     let mut leaked = false;
     for entry in std::fs::read_dir(&dir)? {
@@ -413,7 +415,7 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
         !export.contains("marathon")
     );
 
-    println!("\n8. Sam turns personalisation off: the profile and ad history are erased.");
+    println!("\n9. Sam turns personalisation off: the profile and ad history are erased.");
     engine.set_consent(Consent::Off)?;
     println!(
         "   interests: {}, traits: {}, ad history: {}",
@@ -428,7 +430,71 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
     );
     engine.close()?;
     println!(
-        "\nDone. Next in the roadmap: aggregate, noised reports of these impressions and clicks."
+        "\nDone: everything above ran on the phone; the only bytes meant to leave it are the payload in step 6."
+    );
+    Ok(())
+}
+
+/// Step 6: the next day, the day's report closes: the exact payload the app
+/// would upload, the privacy budget, and an auditor's verdict on the payload.
+fn report_section(
+    engine: &Engine,
+    clock: &ManualClock,
+    catalog: &hearth_core::catalog::model::Catalog,
+) -> Result<(), DynError> {
+    use hearth_cli::report_tools::CatalogInfo;
+    use hearth_cli::report_tools::audit::{Auditor, Policy};
+
+    // Move to the next day (UTC) so the ad day's period closes.
+    let now = clock.now_ms();
+    clock.set((now.div_euclid(DAY_MS) + 1) * DAY_MS + 9 * HOUR_MS);
+    let pending = engine.pending_reports()?;
+    println!(
+        "\n6. The next morning the app's upload job asks for reports: {} pending.",
+        pending.len()
+    );
+    let info = CatalogInfo {
+        version: engine.status()?.catalog.map_or(0, |c| c.version),
+        campaign_ids: catalog.campaigns.iter().map(|c| c.id.clone()).collect(),
+    };
+    let mut auditor = Auditor::new(Policy { max_epsilon: 1.0 }, Some(info));
+    for r in &pending {
+        println!(
+            "   period {} — the exact bytes uploaded ({} bytes):",
+            r.period,
+            r.payload.len()
+        );
+        println!("   {}", r.payload);
+        auditor.check_line(r.payload.as_bytes());
+    }
+    let again = engine.pending_reports()?;
+    println!(
+        "   Asking again returns identical bytes (no fresh noise to average away): {}",
+        again
+            .iter()
+            .map(|r| &r.payload)
+            .eq(pending.iter().map(|r| &r.payload))
+    );
+    let report = auditor.finish();
+    for line in report.text("the pending payloads").lines() {
+        println!("   auditor: {line}");
+    }
+    for r in &pending {
+        engine.acknowledge(r.handle)?;
+    }
+    let budget = engine.privacy_budget()?;
+    for m in &budget.metrics {
+        println!(
+            "   privacy budget, {}: spent {:.1} of {:.1} over the last 7 days (ε = {:.1} per day)",
+            m.metric,
+            m.spent_last_7_periods,
+            budget.weekly_cap_per_metric,
+            budget.epsilon_per_metric
+        );
+    }
+    println!(
+        "   Uploaded and acknowledged; the transparency log keeps {} payload(s) for 30 days.",
+        engine.sent_reports()?.len()
     );
     Ok(())
 }
