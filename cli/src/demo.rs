@@ -458,14 +458,20 @@ fn report_section(
         campaign_ids: catalog.campaigns.iter().map(|c| c.id.clone()).collect(),
     };
     let mut auditor = Auditor::new(Policy { max_epsilon: 1.0 }, Some(info));
-    for r in &pending {
-        println!(
-            "   period {} — the exact bytes uploaded ({} bytes):",
-            r.period,
-            r.payload.len()
-        );
-        println!("   {}", r.payload);
+    // One payload per day since the profile was created (days without ads carry
+    // "none" through the same noise); all have the same size.
+    for (i, r) in pending.iter().enumerate() {
         auditor.check_line(r.payload.as_bytes());
+        if i + 1 == pending.len() {
+            println!(
+                "   period {} (the day of the ads) — the exact bytes uploaded ({} bytes):",
+                r.period,
+                r.payload.len()
+            );
+            println!("   {}", r.payload);
+        } else {
+            println!("   period {}: {} bytes", r.period, r.payload.len());
+        }
     }
     let again = engine.pending_reports()?;
     println!(
