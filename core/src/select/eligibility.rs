@@ -68,6 +68,8 @@ pub struct SetMatch {
     pub context: bool,
     /// The set requires traits and one matched.
     pub traits: bool,
+    /// Shows of the set in the last 7 days (the fatigue feature).
+    pub shows_7d: u32,
 }
 
 /// What the user side offers eligibility (all empty under contextual consent,
@@ -115,13 +117,23 @@ fn locale_ok(targets: &[String], locale: Option<&str>) -> bool {
         return true;
     }
     let Some(l) = locale else { return false };
-    let l = l.replace('_', "-");
+    // `_` in the request's locale counts as `-` (compared byte by byte rather
+    // than through a normalised copy: this runs once per candidate campaign).
+    let l = l.as_bytes();
+    let same = |a: &[u8], b: &[u8]| {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(&x, &y)| {
+                let x = if x == b'_' { b'-' } else { x };
+                x.eq_ignore_ascii_case(&y)
+            })
+    };
     targets.iter().any(|t| {
-        l.eq_ignore_ascii_case(t)
-            || (!t.contains('-')
+        let t = t.as_bytes();
+        same(l, t)
+            || (!t.contains(&b'-')
                 && l.len() > t.len()
-                && l.as_bytes().get(t.len()) == Some(&b'-')
-                && l.get(..t.len()).is_some_and(|p| p.eq_ignore_ascii_case(t)))
+                && matches!(l.get(t.len()), Some(b'-' | b'_'))
+                && l.get(..t.len()).is_some_and(|p| same(p, t)))
     })
 }
 
@@ -218,6 +230,7 @@ pub fn set<C>(
     } else {
         return Err(Ineligible::TraitMismatch);
     };
+    let mut shows_7d = 0;
     if let Some(st) = user.book.set_stats(&s.id) {
         if st.disliked {
             return Err(Ineligible::Disliked);
@@ -235,19 +248,22 @@ pub fn set<C>(
             return Err(Ineligible::MinInterval);
         }
         let within = |ms: i64| st.recent_shows.iter().filter(|&&t| now - t < ms).count();
+        let week = within(7 * DAY_MS);
         let caps = &s.caps;
         if (caps.per_hour > 0 && within(HOUR_MS) >= usize::from(caps.per_hour))
             || (caps.per_day > 0 && within(DAY_MS) >= usize::from(caps.per_day))
-            || (caps.per_week > 0 && within(7 * DAY_MS) >= usize::from(caps.per_week))
+            || (caps.per_week > 0 && week >= usize::from(caps.per_week))
             || (caps.total > 0 && st.total_shows >= u32::from(caps.total))
         {
             return Err(Ineligible::FrequencyCap);
         }
+        shows_7d = u32::try_from(week).unwrap_or(u32::MAX);
     }
     Ok(SetMatch {
         interest,
         context,
         traits,
+        shows_7d,
     })
 }
 

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::InstalledCatalog;
 use crate::catalog::model::{CreativeKind, Os};
-use crate::clock::{DAY_MS, Timestamp};
+use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::taxonomy::{Taxonomy, TopicIdx};
 
@@ -319,6 +319,19 @@ struct Candidate {
     matched: eligibility::SetMatch,
 }
 
+/// The candidate order as one integer: priority tier ascending, then expected
+/// value descending (in `f64::total_cmp` order), then index position ascending.
+fn sort_key(c: &Candidate) -> u128 {
+    // `f64::total_cmp` as an unsigned integer order.
+    let bits = c.score.to_bits();
+    let ordered = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    };
+    (u128::from(c.priority) << 96) | (u128::from(!ordered) << 32) | u128::from(c.set_pos)
+}
+
 /// Run the whole pipeline. `last_creative` is the id of the last shown creative.
 #[allow(clippy::too_many_arguments)]
 pub fn select(
@@ -333,22 +346,37 @@ pub fn select(
     rng: &mut impl RngCore,
 ) -> Selection {
     let idx = &cat.index;
-    // Stage 2: candidates from the index.
-    let mut sets: Vec<u32> = Vec::with_capacity(256);
+    // Stage 2: candidates from the index, deduplicated in ascending position
+    // order through a bit set over the index's sets (cheaper than sorting the
+    // concatenated lists, which repeat sets listed under several topics).
+    let mut seen = vec![0u64; idx.sets.len().div_ceil(64)];
+    let mut mark = |v: &[u32]| {
+        for &p in v {
+            if let Some(w) = seen.get_mut(p as usize / 64) {
+                *w |= 1 << (p % 64);
+            }
+        }
+    };
     for &(t, _) in top_topics.iter().take(cfg.candidate_topics) {
         if let Some(v) = idx.by_topic.get(&t) {
-            sets.extend_from_slice(v);
+            mark(v);
         }
     }
     // A set targeting a screen topic or any of its ancestors matches the screen.
     for t in &ctx.covered_list {
         if let Some(v) = idx.by_topic.get(t) {
-            sets.extend_from_slice(v);
+            mark(v);
         }
     }
-    sets.extend_from_slice(&idx.untargeted);
-    sets.sort_unstable();
-    sets.dedup();
+    mark(&idx.untargeted);
+    let mut sets: Vec<u32> = Vec::with_capacity(256);
+    for (i, &w) in seen.iter().enumerate() {
+        let mut w = w;
+        while w != 0 {
+            sets.push(i as u32 * 64 + w.trailing_zeros());
+            w &= w - 1;
+        }
+    }
 
     // Stages 3–5, with campaign verdicts memoised per request.
     // 0 = unknown, 1 = eligible, 2 = not eligible.
@@ -393,18 +421,12 @@ pub fn select(
         if !ctx.kinds.is_empty() && !s.creatives.iter().any(|k| ctx.kinds.contains(&k.kind)) {
             continue;
         }
-        let shows_7d = user.book.set_stats(&s.id).map_or(0, |st| {
-            st.recent_shows
-                .iter()
-                .filter(|&&t| now - t < 7 * DAY_MS)
-                .count()
-        });
         let features = Features {
             interest: matched.interest,
             context: matched.context,
             trait_match: matched.traits,
             embedding: scoring::cosine(user.taste, &s.embedding),
-            shows_7d: u32::try_from(shows_7d).unwrap_or(u32::MAX),
+            shows_7d: matched.shows_7d,
         };
         let p = model.p(&features);
         cands.push(Candidate {
@@ -425,13 +447,12 @@ pub fn select(
             no_fill: Some(NoFill::NoEligibleAd),
         };
     }
-    // Lowest tier first, then highest expected value; ties by catalog order.
-    cands.sort_by(|a, b| {
-        a.priority
-            .cmp(&b.priority)
-            .then(b.score.total_cmp(&a.score))
-            .then(a.set_pos.cmp(&b.set_pos))
-    });
+    // Candidate order: lowest tier first, then highest expected value; ties
+    // by catalog order. One packed integer key per candidate (see `sort_key`);
+    // positions are unique, so this is one total order. The candidates are
+    // not sorted: each slot only needs the first one or two in this order
+    // (found by linear scans), or, when exploring, the one of a random rank.
+    let keys: Vec<u128> = cands.iter().map(sort_key).collect();
 
     // Stages 6–7: fill slots.
     let mut picks: Vec<Pick> = Vec::new();
@@ -447,17 +468,18 @@ pub fn select(
                             .is_some_and(|e| e.advertiser == c.advertiser)
                 })
         };
-        let avail: Vec<usize> = cands
+        // The allowed candidates with their keys, in no particular order.
+        let avail: Vec<(u128, usize)> = cands
             .iter()
             .enumerate()
             .filter(|(i, c)| allowed(*i, c, &used, &picks))
-            .map(|(i, _)| i)
+            .filter_map(|(i, _)| Some((*keys.get(i)?, i)))
             .collect();
         if avail.is_empty() {
             break;
         }
         let explore = unit(rng) < cfg.exploration;
-        // Candidates whose only creative is the last one shown go last.
+        // A creative of candidate `i` other than the last one shown, if any.
         let choose = |i: usize, rng: &mut dyn RngCore| -> Option<u32> {
             let c = cands.get(i)?;
             let s = cat
@@ -494,25 +516,42 @@ pub fn select(
                 .position(|k| ctx.kinds.is_empty() || ctx.kinds.contains(&k.kind))?;
             u32::try_from(n).ok()
         };
-        let order: Vec<usize> = if explore {
+        // Candidates are tried in key order starting from the best one, or,
+        // when exploring, from the one of a uniformly random rank k, wrapping
+        // around after the last (the allowed candidates in key order, rotated
+        // left by k); the first that has a creative other than the last one
+        // shown is chosen.
+        let smallest = avail.iter().min().copied();
+        let start = if explore {
             let k = (rng.next_u64() % avail.len() as u64) as usize;
-            let mut o = avail.clone();
-            o.rotate_left(k);
-            o
+            let mut ranked = avail.clone();
+            let (_, nth, _) = ranked.select_nth_unstable(k);
+            Some(*nth)
         } else {
-            avail.clone()
+            smallest
+        };
+        let next_after = |key: u128| {
+            avail
+                .iter()
+                .filter(|x| x.0 > key)
+                .min()
+                .copied()
+                .or(smallest)
         };
         let mut chosen = None;
-        for &i in &order {
+        let mut cur = start;
+        for _ in 0..avail.len() {
+            let Some((key, i)) = cur else { break };
             if let Some(cr) = choose(i, rng) {
                 chosen = Some((i, cr));
                 break;
             }
+            cur = next_after(key);
         }
         // Only the last shown creative is left: repeat it rather than show
         // nothing (the first creative of an accepted kind, which is that one).
         if chosen.is_none()
-            && let Some(&i) = order.first()
+            && let Some((_, i)) = start
             && let Some(cr) = first_of_kind(i)
         {
             chosen = Some((i, cr));
@@ -724,6 +763,58 @@ pub fn url_matches(pattern: &str, url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_key_orders_like_the_comparator() {
+        let cand = |priority: u8, score: f64, set_pos: u32| Candidate {
+            set_pos,
+            campaign: 0,
+            set: 0,
+            advertiser: 0,
+            priority,
+            score,
+            p: 0.0,
+            features: Features::default(),
+            matched: eligibility::SetMatch {
+                interest: 0.0,
+                context: false,
+                traits: false,
+                shows_7d: 0,
+            },
+        };
+        let scores = [
+            f64::NEG_INFINITY,
+            -1e9,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-300,
+            0.5,
+            1.0,
+            7e5,
+            f64::MAX,
+            f64::INFINITY,
+        ];
+        let mut all = Vec::new();
+        for p in [0u8, 1, 9] {
+            for (i, &s) in scores.iter().enumerate() {
+                for pos in [0u32, 3, u32::MAX] {
+                    all.push(cand(p, s, pos.wrapping_add(i as u32)));
+                }
+            }
+        }
+        let cmp = |a: &Candidate, b: &Candidate| {
+            a.priority
+                .cmp(&b.priority)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.set_pos.cmp(&b.set_pos))
+        };
+        for a in &all {
+            for b in &all {
+                assert_eq!(sort_key(a).cmp(&sort_key(b)), cmp(a, b), "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn url_patterns() {
