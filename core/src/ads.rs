@@ -27,7 +27,7 @@
 //! per token. Kept for [`COUNTER_DAYS`] days. The reporting stage turns them into
 //! noised payloads; this module only counts.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use ring::hmac;
 use serde::{Deserialize, Serialize};
@@ -173,7 +173,7 @@ pub struct AdSnapshot {
     /// Next token serial.
     pub next_serial: u64,
     /// Tokens waiting for a first event.
-    pub pending: Vec<PendingToken>,
+    pub pending: std::collections::VecDeque<PendingToken>,
     /// Shown ads, oldest first.
     pub history: Vec<ShownAd>,
     /// Advertisers the user hid.
@@ -184,16 +184,39 @@ pub struct AdSnapshot {
     pub taste: Vec<f32>,
     /// How many embeddings `taste` averages.
     pub taste_n: u32,
+    /// Lifetime totals per creative set (not limited to the 30-day history):
+    /// total caps, conversions, dislikes and dismissals must outlive it.
+    pub set_totals: Vec<SetTotal>,
 }
+
+/// Lifetime totals of one creative set on this device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetTotal {
+    /// Creative set id.
+    pub set_id: String,
+    /// Impressions ever.
+    pub shows: u32,
+    /// Dismissals ever.
+    pub dismissals: u32,
+    /// Disliked.
+    pub disliked: bool,
+    /// Converted.
+    pub converted: bool,
+    /// Latest event time (for eviction when the table is full).
+    pub last_at: Timestamp,
+}
+
+/// Most creative sets with lifetime totals kept (least recently active dropped).
+pub const MAX_SET_TOTALS: usize = 8192;
 
 /// Per creative set, what the history says (derived, not persisted).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetStats {
     /// Show times within the last week, newest last (bounded).
     pub recent_shows: Vec<Timestamp>,
-    /// Shows within the retained history.
+    /// Shows ever (lifetime totals, kept beyond the 30-day history).
     pub total_shows: u32,
-    /// Dismissals within the retained history.
+    /// Dismissals ever (lifetime totals).
     pub dismissals: u32,
     /// The user disliked an ad of this set.
     pub disliked: bool,
@@ -285,13 +308,58 @@ impl AdBook {
         self.campaign_day.clear();
         let history = std::mem::take(&mut self.snap.history);
         for h in &history {
-            self.account(h, h.events, h.at);
+            self.account(h, h.events, h.at, false);
         }
         self.snap.history = history;
+        // Lifetime totals come from their own table, not from the history.
+        for t in &self.snap.set_totals {
+            let st = self.stats.entry(t.set_id.clone()).or_default();
+            st.total_shows = t.shows;
+            st.dismissals = t.dismissals;
+            st.disliked = t.disliked;
+            st.converted = t.converted;
+        }
     }
 
-    /// Update derived stats for `new_bits` recorded on `h` at `at`.
-    fn account(&mut self, h: &ShownAd, new_bits: u8, at: Timestamp) {
+    fn total_mut(&mut self, set_id: &str, at: Timestamp) -> Option<&mut SetTotal> {
+        let pos = match self.snap.set_totals.iter().position(|t| t.set_id == set_id) {
+            Some(p) => p,
+            None => {
+                if self.snap.set_totals.len() >= MAX_SET_TOTALS
+                    && let Some((oldest, _)) = self
+                        .snap
+                        .set_totals
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, t)| t.last_at)
+                {
+                    self.snap.set_totals.swap_remove(oldest);
+                }
+                self.snap.set_totals.push(SetTotal {
+                    set_id: set_id.to_string(),
+                    ..SetTotal::default()
+                });
+                self.snap.set_totals.len() - 1
+            }
+        };
+        let t = self.snap.set_totals.get_mut(pos)?;
+        t.last_at = t.last_at.max(at);
+        Some(t)
+    }
+
+    /// Update derived stats for `new_bits` recorded on `h` at `at`; with
+    /// `lifetime`, also the lifetime totals (new events, not a rebuild).
+    fn account(&mut self, h: &ShownAd, new_bits: u8, at: Timestamp, lifetime: bool) {
+        if lifetime && let Some(t) = self.total_mut(&h.ad.set_id, at) {
+            if new_bits & AdEventKind::Impression.bit() != 0 {
+                t.shows = t.shows.saturating_add(1);
+            }
+            if new_bits & AdEventKind::Dismiss.bit() != 0 {
+                t.dismissals = t.dismissals.saturating_add(1);
+            }
+            t.disliked |= new_bits & AdEventKind::Dislike.bit() != 0;
+            t.converted |= new_bits & AdEventKind::Conversion.bit() != 0;
+        }
         let st = self.stats.entry(h.ad.set_id.clone()).or_default();
         if new_bits & AdEventKind::Impression.bit() != 0 {
             st.total_shows += 1;
@@ -386,9 +454,9 @@ impl AdBook {
         let serial = self.snap.next_serial;
         self.snap.next_serial = self.snap.next_serial.wrapping_add(1);
         if self.snap.pending.len() >= MAX_PENDING_TOKENS {
-            self.snap.pending.remove(0);
+            self.snap.pending.pop_front();
         }
-        self.snap.pending.push(PendingToken {
+        self.snap.pending.push_back(PendingToken {
             serial,
             issued_at: now,
             ad,
@@ -407,8 +475,10 @@ impl AdBook {
         let m = mac(&self.snap.token_secret, serial);
         let mut s = String::with_capacity(43);
         s.push_str("t1-");
-        for b in serial.to_le_bytes().iter().chain(m.iter()) {
-            s.push_str(&format!("{b:02x}"));
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for &b in serial.to_le_bytes().iter().chain(m.iter()) {
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 15)]));
         }
         s
     }
@@ -474,7 +544,7 @@ impl AdBook {
                     .iter()
                     .position(|p| p.serial == serial)
                     .ok_or(Error::AdTokenExpired)?;
-                let p = self.snap.pending.remove(i);
+                let p = self.snap.pending.remove(i).ok_or(Error::AdTokenExpired)?;
                 if now.saturating_sub(p.issued_at) > TOKEN_TTL_MS {
                     return Err(Error::AdTokenExpired);
                 }
@@ -503,7 +573,7 @@ impl AdBook {
         let shown = h.clone();
         let counted = new_bits & kind.bit() != 0;
         if new_bits != 0 {
-            self.account(&shown, new_bits, now);
+            self.account(&shown, new_bits, now, true);
             let day = utc_day(now);
             for (metric, k) in [
                 (0usize, AdEventKind::Impression),
@@ -709,7 +779,12 @@ mod tests {
         b.record(&t, AdEventKind::Impression, 0).unwrap();
         b.prune(31 * DAY_MS);
         assert_eq!(b.history().count(), 0);
-        assert!(b.set_stats("s1").is_none());
+        // Lifetime totals outlive the history (total caps, conversions, dislikes).
+        let st = b.set_stats("s1").unwrap();
+        assert_eq!((st.total_shows, st.last_shown), (1, None));
+        assert!(st.recent_shows.is_empty());
+        let again = AdBook::restore(b.snapshot().clone(), [0; 32]);
+        assert_eq!(again.set_stats("s1").unwrap().total_shows, 1);
         assert!(b.counters().is_empty());
     }
 

@@ -764,10 +764,10 @@ impl Engine {
                 continue;
             };
             let advertiser_name = cat
-                .catalog
-                .advertisers
-                .iter()
-                .find(|a| a.id == c.advertiser_id)
+                .index
+                .sets
+                .get(pick.set_pos as usize)
+                .and_then(|e| cat.catalog.advertisers.get(e.advertiser as usize))
                 .map(|a| a.name.clone())
                 .unwrap_or_default();
             let why = select::explain(pick, &cat, tax, &dense, &traits, &ctx);

@@ -1750,7 +1750,6 @@ fn taste_from_clicks_personalises_only_under_personalised_consent() {
 /// capped "for ever" (or disliked, or converted) comes back 30 days later, and
 /// exactly when depends on when the background writer last ran.
 #[test]
-#[ignore = "known issue: per-set history is forgotten after 30 days"]
 fn total_cap_holds_after_30_days() {
     let f = Fx::new(&capped(
         FrequencyCaps {
