@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, lints, docs, Rust unit and
-# integration tests, and the demo as a smoke test. Binding tests (Kotlin on the
-# JVM, Swift on Linux) join here as the bindings land; they install their own
-# toolchains through scripts/setup-*.sh.
+# integration tests, the Kotlin (JVM) and Swift (Linux, Swift 6) binding tests,
+# and the demo as a smoke test. The binding tests install their own toolchains
+# through scripts/setup-*.sh (cached in ${HEARTH_CACHE:-/var/cache/hearth}).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,11 +22,21 @@ python3 scripts/gen-docs.py --check
 
 step "Rust tests"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "${kotlin_log:-}" "${swift_log:-}"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
 read -r rust_passed rust_failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$log")
+
+step "Kotlin bindings on the JVM (scripts/test-kotlin.sh)"
+kotlin_log=$(mktemp)
+bash scripts/test-kotlin.sh 2>&1 | tee "$kotlin_log"
+read -r kt_passed kt_failed < <(sed -n 's/^kotlin: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$kotlin_log" | tail -n 1)
+
+step "Swift bindings on Linux, Swift 6 (scripts/test-swift.sh)"
+swift_log=$(mktemp)
+bash scripts/test-swift.sh 2>&1 | tee "$swift_log"
+read -r sw_passed sw_failed < <(sed -n 's/^swift: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$swift_log" | tail -n 1)
 
 step "demo smoke test"
 out=$(cargo run --quiet -p hearth-cli -- demo)
@@ -39,4 +49,4 @@ echo "demo ran: $(wc -l <<<"$out") lines of output"
 
 # One closing line that counts every test run above.
 echo
-echo "total: ${rust_passed} passed, ${rust_failed} failed"
+echo "total: $((rust_passed + kt_passed + sw_passed)) passed, $((rust_failed + kt_failed + sw_failed)) failed"
