@@ -461,44 +461,27 @@ impl AdBook {
             issued_at: now,
             ad,
         });
-        self.token_for(serial)
+        self.token_of(serial)
     }
 
     /// Record an event for an ad already in the history, by serial (used for
     /// conversions attributed from app events). Returns whether it was counted.
     pub fn record_serial(&mut self, serial: u64, kind: AdEventKind, now: Timestamp) -> bool {
-        let token = self.token_for(serial);
-        self.record(&token, kind, now).is_ok_and(|o| o.counted)
+        self.record_verified(serial, kind, now)
+            .is_ok_and(|o| o.counted)
     }
 
-    fn token_for(&self, serial: u64) -> String {
-        let m = mac(&self.snap.token_secret, serial);
-        let mut s = String::with_capacity(43);
-        s.push_str("t1-");
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        for &b in serial.to_le_bytes().iter().chain(m.iter()) {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 15)]));
-        }
-        s
-    }
-
-    /// The token of a history entry (for the history screen).
+    /// The token of a serial (issued ads and the history screen).
     pub fn token_of(&self, serial: u64) -> String {
-        self.token_for(serial)
+        let mut bytes = [0u8; 20];
+        bytes[..8].copy_from_slice(&serial.to_le_bytes());
+        bytes[8..].copy_from_slice(&mac(&self.snap.token_secret, serial));
+        format!("t1-{}", crate::catalog::bundle::hex(&bytes))
     }
 
     /// Check a token and return its ad without recording anything.
     pub fn peek(&self, token: &str) -> Result<AdRef> {
-        let (serial, m) = parse_token(token).ok_or(Error::InvalidAdToken)?;
-        let expect = mac(&self.snap.token_secret, serial);
-        if m.iter()
-            .zip(expect.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            != 0
-        {
-            return Err(Error::InvalidAdToken);
-        }
+        let serial = self.verify(token)?;
         self.snap
             .history
             .iter()
@@ -525,6 +508,12 @@ impl AdBook {
         kind: AdEventKind,
         now: Timestamp,
     ) -> Result<AdEventOutcome> {
+        let serial = self.verify(token)?;
+        self.record_verified(serial, kind, now)
+    }
+
+    /// The serial of a token this book issued, or [`Error::InvalidAdToken`].
+    fn verify(&self, token: &str) -> Result<u64> {
         let (serial, m) = parse_token(token).ok_or(Error::InvalidAdToken)?;
         let expect = mac(&self.snap.token_secret, serial);
         // Constant-time comparison of the truncated MAC.
@@ -535,6 +524,15 @@ impl AdBook {
         {
             return Err(Error::InvalidAdToken);
         }
+        Ok(serial)
+    }
+
+    fn record_verified(
+        &mut self,
+        serial: u64,
+        kind: AdEventKind,
+        now: Timestamp,
+    ) -> Result<AdEventOutcome> {
         let pos = match self.snap.history.iter().rposition(|h| h.serial == serial) {
             Some(p) => p,
             None => {
