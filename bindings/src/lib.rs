@@ -2,6 +2,8 @@
 //!
 //! The uniffi layer of Hearth: the Kotlin (Android) and Swift (iOS) API of
 //! [`hearth_core`]. It is deliberately thin: one exported object ([`Engine`]),
+//! a clock for demos and tests ([`ManualClock`]), the auditor's check of report
+//! payloads ([`audit_payloads`]),
 //! records and enums that mirror the core's types field by field
 //! ([`types`], [`config`]), and one exported error enum ([`HearthError`]). No
 //! business logic lives here, and no panic crosses the boundary (every call
@@ -21,12 +23,16 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod audit;
+pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod error;
 mod offthread;
 pub mod types;
 
+pub use audit::{AuditVerdict, AuditViolation, audit_payloads};
+pub use clock::ManualClock;
 pub use config::{EngineConfig, EngineLimits};
 pub use engine::{Engine, erase_storage};
 pub use error::{CatalogRule, HearthError};

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use hearth_core::catalog::bundle::{SigningKey, seal};
 use hearth_ffi::{
     AdContext, AdEventKind, AdRequest, CatalogRule, Consent, ContentItem, Engine, EngineConfig,
-    EngineLimits, Event, HearthError, InstallOutcome, NoFill, RankOptions, RecordStatus,
-    TimedEvent, erase_storage,
+    EngineLimits, Event, HearthError, InstallOutcome, ManualClock, NoFill, RankOptions,
+    RecordStatus, TimedEvent, audit_payloads, erase_storage,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -45,6 +45,7 @@ fn config(dir: &std::path::Path, key: [u8; 32], trusted: Vec<Vec<u8>>) -> Engine
         default_consent: Some(Consent::Personalised),
         limits: EngineLimits::default(),
         selection_seed: Some(3),
+        clock: None,
     }
 }
 
@@ -155,6 +156,64 @@ fn full_flow_through_the_exported_api() {
     e.reset().unwrap();
     e.close().unwrap();
     assert_eq!(e.interests(), Err(HearthError::Closed));
+}
+
+#[test]
+fn a_manual_clock_lets_a_simulated_day_close_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bundle, public_key) = sample_bundle(1);
+    let clock = ManualClock::new(now_ms());
+    let mut cfg = config(dir.path(), [2; 32], vec![public_key]);
+    cfg.clock = Some(Arc::clone(&clock));
+    let e = Engine::open(cfg).unwrap();
+    e.install_catalog(bundle).unwrap();
+    for _ in 0..5 {
+        e.record(view(&["227", "225"]), None).unwrap();
+    }
+    let ad = e.select_ads(request()).unwrap().choices.remove(0);
+    e.record_ad_event(ad.token, AdEventKind::Impression)
+        .unwrap();
+    // Today's report is still open: nothing to upload yet.
+    assert!(e.pending_reports().unwrap().is_empty());
+    clock.advance(DAY_MS + 60_000);
+    let pending = e.pending_reports().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    // Moving the clock back does not reopen the day or duplicate the report.
+    clock.advance(-3 * DAY_MS);
+    assert_eq!(e.pending_reports().unwrap(), pending);
+    // The on-device auditor passes the real payload and catches a doctored one.
+    let payload = pending[0].payload.clone();
+    let verdict = audit_payloads(vec![payload.clone()], None).unwrap();
+    assert!(verdict.passed, "{verdict:?}");
+    assert_eq!(verdict.payloads, 1);
+    assert!(
+        verdict.summary.starts_with("verdict: PASS"),
+        "{}",
+        verdict.summary
+    );
+    let doctored = payload.replacen('{', "{\"device_id\":\"abc\",", 1);
+    let verdict = audit_payloads(vec![payload.clone(), doctored], Some(1.0)).unwrap();
+    assert!(!verdict.passed);
+    assert!(
+        verdict
+            .violations
+            .iter()
+            .any(|v| v.index == 2 && v.rule == "extra-field"),
+        "{verdict:?}"
+    );
+    assert!(verdict.violations.iter().all(|v| v.index == 2));
+    let strict = audit_payloads(vec![payload], Some(0.5)).unwrap();
+    assert!(strict.violations.iter().any(|v| v.rule == "max-epsilon"));
+    assert!(matches!(
+        audit_payloads(Vec::new(), Some(f64::NAN)),
+        Err(HearthError::InvalidArgument { .. })
+    ));
+    assert!(e.acknowledge(pending[0].handle).unwrap());
+    assert_eq!(e.sent_reports().unwrap().len(), 1);
+    // Saturating, never overflowing, at the ends of time.
+    clock.set(i64::MAX - 1);
+    clock.advance(10);
+    assert_eq!(clock.now_ms(), i64::MAX);
 }
 
 #[test]
