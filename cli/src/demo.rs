@@ -457,7 +457,7 @@ fn report_section(
         version: engine.status()?.catalog.map_or(0, |c| c.version),
         campaign_ids: catalog.campaigns.iter().map(|c| c.id.clone()).collect(),
     };
-    let mut auditor = Auditor::new(Policy { max_epsilon: 1.0 }, Some(info));
+    let mut auditor = Auditor::new(Policy { max_epsilon: 1.0 }, Some(info.audit_catalog()));
     // One payload per day since the profile was created (days without ads carry
     // "none" through the same noise); all have the same size.
     for (i, r) in pending.iter().enumerate() {

@@ -383,7 +383,7 @@ fn audit(a: &AuditArgs) -> Result<ExitCode, CliError> {
         Policy {
             max_epsilon: a.max_epsilon,
         },
-        catalog,
+        catalog.as_ref().map(CatalogInfo::audit_catalog),
     );
     let input = std::io::BufReader::with_capacity(1 << 20, report_tools::open_input(&a.input)?);
     auditor.read_from(input).map_err(|e| CliError::Io {

@@ -656,10 +656,7 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 
 /// `grr` or `oue`.
 pub fn kind_name(kind: MechanismKind) -> &'static str {
-    match kind {
-        MechanismKind::Grr => "grr",
-        MechanismKind::Oue => "oue",
-    }
+    kind.name()
 }
 
 /// Everything `report aggregate` found.

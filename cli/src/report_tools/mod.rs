@@ -18,8 +18,13 @@
 //! `hearth_core::report`).
 
 pub mod aggregate;
-pub mod audit;
 pub mod simulate;
+
+/// The auditor lives in the core (the phone runs it too); re-exported here for
+/// the CLI's `hearth audit`.
+pub mod audit {
+    pub use hearth_core::report::audit::*;
+}
 
 /// A seeded noise source for the simulator and tests (ChaCha12). It lives on the
 /// collector side on purpose: the phone library only ever draws privacy noise
@@ -98,6 +103,14 @@ impl CatalogInfo {
         }
     }
 
+    /// What the auditor checks payloads against.
+    pub fn audit_catalog(&self) -> hearth_core::report::audit::AuditCatalog {
+        hearth_core::report::audit::AuditCatalog {
+            version: self.version,
+            domain: self.domain(),
+        }
+    }
+
     /// Human name of domain value `v`: `none` or the campaign id.
     pub fn value_name(&self, v: u32) -> &str {
         if v == 0 {
@@ -133,30 +146,11 @@ pub struct LineIssue {
     pub reason: String,
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use hearth_core::report::audit::thousands;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 
     #[test]
     fn synthetic_catalog_names() {

@@ -1,6 +1,9 @@
-//! `hearth audit`: check payloads against the payload format and a policy.
+//! The auditor: report payloads checked against the payload format and a policy.
 //!
-//! Every non-blank line must be one payload (JSON lines). Checks, each reported
+//! The same code runs in `hearth audit` (an auditor's tool, over a file of
+//! payloads) and on the phone (`auditPayloads` in the bindings, so an app's
+//! privacy dashboard can show the verdict on exactly what it uploads). Every
+//! non-blank line must be one payload (JSON lines). Checks, each reported
 //! as `line N: [rule] detail`:
 //!
 //! | rule | what is checked |
@@ -22,12 +25,38 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::io::BufRead;
 
-use hearth_core::report::{METRICS, Mechanism, MechanismKind, MetricReport, Payload, Perturbed};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::aggregate::kind_name;
-use super::{CatalogInfo, thousands};
+use super::{METRICS, Mechanism, MechanismKind, MetricReport, Payload, Perturbed};
+
+/// What the auditor needs to know about the catalog the payloads are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditCatalog {
+    /// Catalog version, as the payloads must state it.
+    pub version: u64,
+    /// Domain size of its payloads: campaigns + 1 ("none").
+    pub domain: u32,
+}
+
+impl AuditCatalog {
+    fn domain(&self) -> u32 {
+        self.domain
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// Tolerance on `p` and `q` (the payload writes them with 17 decimals).
 pub const PARAM_TOLERANCE: f64 = 1e-12;
@@ -80,7 +109,7 @@ struct SizeFact {
 #[derive(Debug, Clone)]
 pub struct Auditor {
     policy: Policy,
-    catalog: Option<CatalogInfo>,
+    catalog: Option<AuditCatalog>,
     line: u64,
     payloads: u64,
     blank: u64,
@@ -151,7 +180,7 @@ impl AuditReport {
 
 impl Auditor {
     /// An auditor with a policy and, optionally, the catalog the payloads are for.
-    pub fn new(policy: Policy, catalog: Option<CatalogInfo>) -> Self {
+    pub fn new(policy: Policy, catalog: Option<AuditCatalog>) -> Self {
         Self {
             policy,
             catalog,
@@ -417,7 +446,7 @@ impl Auditor {
                 "{name}: p = {}, q = {} are inconsistent with {} at epsilon {e} over {s} values ({formula}: expected p = {:.17}, q = {:.17})",
                 show(p),
                 show(q),
-                kind_name(kind),
+                kind.name(),
                 m.p,
                 m.q
             );
@@ -430,9 +459,9 @@ impl Auditor {
             {
                 let msg = format!(
                     "{name}: {} over {s} values at epsilon {e}, but the domain-size rule (GRR iff d < 3·e^ε + 2 = {:.2}) picks {}",
-                    kind_name(kind),
+                    kind.name(),
                     threshold(e),
-                    kind_name(chosen.kind)
+                    chosen.kind.name()
                 );
                 self.flag("mechanism", msg);
             }
@@ -446,7 +475,7 @@ impl Auditor {
             if !possible {
                 let msg = format!(
                     "{name}: a report without signal (epsilon 0) keeps the mechanism chosen at the configured epsilon, but {} over {s} values is not chosen at any epsilon in (0, {max}]",
-                    kind_name(kind)
+                    kind.name()
                 );
                 self.flag("mechanism", msg);
             }
@@ -562,9 +591,24 @@ fn first_difference(expected: &str, found: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report_tools::SeededNoise;
 
-    fn payload(cat: &CatalogInfo, eps: [f64; 3], seed: u64) -> String {
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+    use crate::report::mechanism::SeededNoise;
+
+    fn synthetic(version: u64, campaigns: u32) -> AuditCatalog {
+        AuditCatalog {
+            version,
+            domain: campaigns + 1,
+        }
+    }
+
+    fn payload(cat: &AuditCatalog, eps: [f64; 3], seed: u64) -> String {
         let d = cat.domain();
         let kind = Mechanism::choose(1.0, d).unwrap().kind;
         let mut rng = SeededNoise::new(seed);
@@ -585,7 +629,7 @@ mod tests {
         .to_json()
     }
 
-    fn audit(lines: &[String], policy: Policy, cat: Option<CatalogInfo>) -> AuditReport {
+    fn audit(lines: &[String], policy: Policy, cat: Option<AuditCatalog>) -> AuditReport {
         let mut a = Auditor::new(policy, cat);
         for l in lines {
             a.check_line(l.as_bytes());
@@ -596,14 +640,14 @@ mod tests {
     #[test]
     fn good_payloads_pass_including_capped_ones() {
         for campaigns in [3u32, 15, 100] {
-            let cat = CatalogInfo::synthetic(4, campaigns);
+            let cat = synthetic(4, campaigns);
             let lines: Vec<String> = (0..20)
                 .map(|s| {
                     let e = if s % 4 == 0 { 0.0 } else { 1.0 };
                     payload(&cat, [e, 1.0, e], s)
                 })
                 .collect();
-            let r = audit(&lines, Policy::default(), Some(cat.clone()));
+            let r = audit(&lines, Policy::default(), Some(cat));
             assert!(r.passed(), "{}", r.text("t"));
             assert_eq!(r.passed, 20);
             let reference = reference_payload(
@@ -657,7 +701,7 @@ mod tests {
 
     #[test]
     fn non_canonical_but_parseable_is_reported() {
-        let cat = CatalogInfo::synthetic(1, 15);
+        let cat = synthetic(1, 15);
         let good = payload(&cat, [1.0; 3], 1);
         let spaced = good.replacen(",\"period\"", ", \"period\"", 1);
         let r = audit(&[good.clone(), spaced, good], Policy::default(), None);

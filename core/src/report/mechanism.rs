@@ -100,6 +100,16 @@ pub enum MechanismKind {
     Oue,
 }
 
+impl MechanismKind {
+    /// The name the payload format uses: `grr` or `oue`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Grr => "grr",
+            Self::Oue => "oue",
+        }
+    }
+}
+
 /// A mechanism with its exact parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mechanism {

@@ -38,6 +38,7 @@
 //! The payload format is specified in `docs/report-payload.md` and
 //! `docs/report-payload.schema.json`.
 
+pub mod audit;
 pub mod mechanism;
 pub mod payload;
 
