@@ -320,8 +320,15 @@ impl Setup {
             for s in &c.creative_sets {
                 let entry = &self.cat.index.sets[pos];
                 pos += 1;
-                let Ok(m) = eligibility::set(s, entry, &user, &self.ctx, NOW, cfg.dismiss_limit)
-                else {
+                let Ok(m) = eligibility::set(
+                    s,
+                    entry,
+                    &user,
+                    &self.ctx,
+                    user.book.set_stats(&s.id),
+                    NOW,
+                    cfg.dismiss_limit,
+                ) else {
                     continue;
                 };
                 let f = Features {

@@ -79,7 +79,8 @@ impl AdEventKind {
         AdEventKind::Dislike,
         AdEventKind::Hide,
     ];
-    fn bit(self) -> u8 {
+    /// This kind's bit in [`ShownAd::events`].
+    pub(crate) fn bit(self) -> u8 {
         1 << (self as u8)
     }
 }
@@ -394,6 +395,20 @@ impl AdBook {
     /// Stats of a creative set, if it has any history.
     pub fn set_stats(&self, set_id: &str) -> Option<&SetStats> {
         self.stats.get(set_id)
+    }
+
+    /// Every creative set with local statistics, by id.
+    pub fn all_set_stats(&self) -> impl Iterator<Item = (&str, &SetStats)> {
+        self.stats.iter().map(|(id, st)| (id.as_str(), st))
+    }
+
+    /// Every campaign with impressions on the UTC day of `now`, with their count.
+    pub fn campaigns_today(&self, now: Timestamp) -> impl Iterator<Item = (&str, u32)> {
+        let today = utc_day(now);
+        self.campaign_day
+            .iter()
+            .filter(move |(_, (day, _))| *day == today)
+            .map(|(id, &(_, n))| (id.as_str(), n))
     }
 
     /// Impressions of a campaign on the UTC day of `now`.

@@ -4,11 +4,17 @@
 //! - topic → creative sets that include it (targeting is any-of, so a set is
 //!   listed under each of its include topics);
 //! - the untargeted sets (no include topics: contextual / run of network);
-//! - per set: its campaign, advertiser, resolved include and exclude topics.
+//! - per set: its campaign, advertiser, resolved include and exclude topics, and
+//!   a hash of its id (to find its ad history without touching the id);
+//! - per campaign: the facts eligibility checks first ([`CampaignFacts`]), packed
+//!   into one contiguous array, with geo, locale and app-section targets
+//!   interned, so a request compares small integers, not strings scattered over
+//!   the heap.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
-use super::model::Catalog;
+use super::model::{Catalog, Os};
 use crate::error::{Error, Result};
 use crate::taxonomy::{Taxonomy, TopicIdx};
 
@@ -25,6 +31,91 @@ pub struct SetEntry {
     pub include: Vec<(TopicIdx, f32)>,
     /// Exclude topics.
     pub exclude: Vec<TopicIdx>,
+    /// [`id_hash`] of the set's id.
+    pub id_hash: u64,
+}
+
+/// The hash of a creative set or campaign id that [`SetEntry::id_hash`] and
+/// [`CampaignFacts::id_hash`] hold (FxHash: fast, not keyed; equal hashes are
+/// confirmed by comparing the ids).
+pub fn id_hash(id: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(id)
+}
+
+/// A run of interned codes in [`CatalogIndex::codes`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CodeRun {
+    /// First position.
+    pub start: u32,
+    /// Number of codes (0: no restriction).
+    pub len: u32,
+}
+
+/// What the first stage of eligibility needs of a campaign, in a fixed-size
+/// record (see [`crate::select::eligibility::campaign_facts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CampaignFacts {
+    /// Flight start (Unix ms, inclusive).
+    pub start_ms: i64,
+    /// Flight end (Unix ms, inclusive).
+    pub end_ms: i64,
+    /// The campaign's daily impression cap on this device (0: none).
+    pub daily_cap: u32,
+    /// Geo targets, interned into [`CatalogIndex::geo_names`].
+    pub geo: CodeRun,
+    /// Locale targets, interned into [`CatalogIndex::locale_names`].
+    pub locales: CodeRun,
+    /// App-section targets, interned into [`CatalogIndex::section_names`].
+    pub sections: CodeRun,
+    /// Bit `os_bit(o)` set for each targeted OS; 0 means any.
+    pub os_mask: u8,
+    /// Whether the campaign has dayparts (checked on the campaign itself).
+    pub has_dayparts: bool,
+    /// The campaign's pass-through rate (basis points, see `select::pacing`).
+    pub pass_through_bp: u16,
+    /// [`id_hash`] of the campaign id (to find its daily count without reading
+    /// the id).
+    pub id_hash: u64,
+}
+
+/// The bit of an OS in [`CampaignFacts::os_mask`].
+pub fn os_bit(os: Os) -> u8 {
+    match os {
+        Os::Android => 1,
+        Os::Ios => 2,
+    }
+}
+
+/// Interns strings to dense codes.
+#[derive(Default)]
+struct Interner<'a> {
+    codes: HashMap<&'a str, u16>,
+    names: Vec<String>,
+}
+
+impl<'a> Interner<'a> {
+    fn code(&mut self, s: &'a str) -> Result<u16> {
+        if let Some(&c) = self.codes.get(s) {
+            return Ok(c);
+        }
+        let c = u16::try_from(self.names.len()).map_err(|_| {
+            Error::CatalogMalformed("more than 65,536 distinct targeting values".into())
+        })?;
+        self.codes.insert(s, c);
+        self.names.push(s.to_owned());
+        Ok(c)
+    }
+
+    fn run(&mut self, values: &'a [String], pool: &mut Vec<u16>) -> Result<CodeRun> {
+        let start = pos(pool.len())?;
+        for v in values {
+            pool.push(self.code(v)?);
+        }
+        Ok(CodeRun {
+            start,
+            len: pos(values.len())?,
+        })
+    }
 }
 
 /// The index over one catalog.
@@ -38,6 +129,16 @@ pub struct CatalogIndex {
     pub untargeted: Vec<u32>,
     /// Total creatives.
     pub creatives: usize,
+    /// Per campaign, in catalog order: the facts checked first.
+    pub campaigns: Vec<CampaignFacts>,
+    /// The pool the [`CodeRun`]s of [`CampaignFacts`] point into.
+    pub codes: Vec<u16>,
+    /// Distinct geo targets; code `i` is `geo_names[i]`.
+    pub geo_names: Vec<String>,
+    /// Distinct locale targets.
+    pub locale_names: Vec<String>,
+    /// Distinct app-section targets.
+    pub section_names: Vec<String>,
 }
 
 fn pos(i: usize) -> Result<u32> {
@@ -55,10 +156,27 @@ impl CatalogIndex {
             .map(|(i, a)| Ok((a.id.as_str(), pos(i)?)))
             .collect::<Result<_>>()?;
         let mut idx = CatalogIndex::default();
+        let (mut geo, mut locales, mut sections) = (
+            Interner::default(),
+            Interner::default(),
+            Interner::default(),
+        );
         for (ci, c) in cat.campaigns.iter().enumerate() {
             let advertiser = *advertisers.get(c.advertiser_id.as_str()).ok_or_else(|| {
                 Error::CatalogMalformed(format!("campaign {} has no advertiser", c.id))
             })?;
+            idx.campaigns.push(CampaignFacts {
+                start_ms: c.flight.start_ms,
+                end_ms: c.flight.end_ms,
+                daily_cap: c.daily_cap,
+                geo: geo.run(&c.geo, &mut idx.codes)?,
+                locales: locales.run(&c.locales, &mut idx.codes)?,
+                sections: sections.run(&c.app_sections, &mut idx.codes)?,
+                os_mask: c.os.iter().fold(0, |m, &o| m | os_bit(o)),
+                has_dayparts: !c.dayparts.is_empty(),
+                pass_through_bp: c.pass_through_bp,
+                id_hash: id_hash(&c.id),
+            });
             for (si, s) in c.creative_sets.iter().enumerate() {
                 let n = pos(idx.sets.len())?;
                 let include = s
@@ -84,10 +202,22 @@ impl CatalogIndex {
                     advertiser,
                     include,
                     exclude,
+                    id_hash: id_hash(&s.id),
                 });
             }
         }
+        idx.geo_names = geo.names;
+        idx.locale_names = locales.names;
+        idx.section_names = sections.names;
         Ok(idx)
+    }
+
+    /// The interned codes of a run.
+    pub fn run(&self, r: CodeRun) -> &[u16] {
+        let start = r.start as usize;
+        self.codes
+            .get(start..start + r.len as usize)
+            .unwrap_or_default()
     }
 
     /// Positions of the sets that include any of `topics`, deduplicated, in

@@ -12,12 +12,13 @@
 //! least one include topic with profile weight ≥ its minimum, or on the screen.
 //! A set without include topics is untargeted (shown on any screen).
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::RequestContext;
-use crate::ads::AdBook;
-use crate::catalog::index::SetEntry;
-use crate::catalog::model::{Campaign, CreativeSet};
+use crate::ads::{AdBook, SetStats};
+use crate::catalog::index::{CampaignFacts, CatalogIndex, CodeRun, SetEntry, id_hash, os_bit};
+use crate::catalog::model::{Campaign, CreativeSet, Daypart};
 use crate::clock::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp};
 
 /// Why a campaign or set is not eligible (for tests and diagnostics).
@@ -137,6 +138,131 @@ fn locale_ok(targets: &[String], locale: Option<&str>) -> bool {
     })
 }
 
+/// Whether local time falls inside any of the dayparts.
+fn in_daypart(dayparts: &[Daypart], now: Timestamp, utc_offset_minutes: i32) -> bool {
+    let (dow, minute) = local_dow_minute(now, utc_offset_minutes);
+    dayparts.iter().any(|d| {
+        d.days & (1 << dow) != 0
+            && minute >= u32::from(d.start_minute)
+            && minute < u32::from(d.end_minute)
+    })
+}
+
+/// Per request: which of the catalog's interned geo, locale and app-section
+/// targets the request matches (by the same rules as [`campaign`]), and its OS
+/// bit. Built once per request from the index's small name tables.
+#[derive(Debug, Clone)]
+pub struct Targeting {
+    geo: Vec<bool>,
+    locales: Vec<bool>,
+    sections: Vec<bool>,
+    os_bit: u8,
+    /// Today's impressions by campaign id hash (`None`: two ids share a hash).
+    today: FxHashMap<u64, Option<(String, u32)>>,
+}
+
+impl Targeting {
+    /// The match tables of `ctx` against the catalog indexed by `idx`, and the
+    /// campaigns `book` counts impressions for on the UTC day of `now`.
+    pub fn new(idx: &CatalogIndex, ctx: &RequestContext, book: &AdBook, now: Timestamp) -> Self {
+        let mut today: FxHashMap<u64, Option<(String, u32)>> = FxHashMap::default();
+        for (id, n) in book.campaigns_today(now) {
+            today
+                .entry(id_hash(id))
+                .and_modify(|v| *v = None)
+                .or_insert_with(|| Some((id.to_owned(), n)));
+        }
+        let country = ctx.country.as_deref();
+        let locale = ctx.locale.as_deref();
+        let section = ctx.app_section.as_deref();
+        Self {
+            geo: idx
+                .geo_names
+                .iter()
+                .map(|g| geo_ok(std::slice::from_ref(g), country))
+                .collect(),
+            locales: idx
+                .locale_names
+                .iter()
+                .map(|l| locale_ok(std::slice::from_ref(l), locale))
+                .collect(),
+            sections: idx
+                .section_names
+                .iter()
+                .map(|s| section == Some(s.as_str()))
+                .collect(),
+            os_bit: ctx.os.map_or(0, os_bit),
+            today,
+        }
+    }
+
+    /// `book.campaign_impressions_today(&c.id, now)`, without reading the id
+    /// unless the hash matches.
+    fn impressions_today<C>(
+        &self,
+        f: &CampaignFacts,
+        c: &Campaign<C>,
+        book: &AdBook,
+        now: Timestamp,
+    ) -> u32 {
+        match self.today.get(&f.id_hash) {
+            Some(Some((id, n))) if *id == c.id => *n,
+            None | Some(Some(_)) => 0,
+            Some(None) => book.campaign_impressions_today(&c.id, now),
+        }
+    }
+
+    /// No restriction, or at least one code of the run matches.
+    fn any(idx: &CatalogIndex, run: CodeRun, table: &[bool]) -> bool {
+        run.len == 0
+            || idx
+                .run(run)
+                .iter()
+                .any(|&c| table.get(usize::from(c)).copied().unwrap_or(false))
+    }
+}
+
+/// [`campaign`], with the same rules in the same order (so the same verdict
+/// and reason), reading the packed [`CampaignFacts`] of the index and the
+/// request's [`Targeting`] instead of the campaign's strings; the campaign
+/// itself is read only for dayparts, a daily cap, or hidden advertisers.
+#[allow(clippy::too_many_arguments)]
+pub fn campaign_facts<C>(
+    f: &CampaignFacts,
+    c: &Campaign<C>,
+    idx: &CatalogIndex,
+    t: &Targeting,
+    ctx: &RequestContext,
+    book: &AdBook,
+    now: Timestamp,
+) -> Result<(), Ineligible> {
+    if now < f.start_ms || now > f.end_ms {
+        return Err(Ineligible::Flight);
+    }
+    if f.has_dayparts && !in_daypart(&c.dayparts, now, ctx.utc_offset_minutes) {
+        return Err(Ineligible::Daypart);
+    }
+    if !Targeting::any(idx, f.geo, &t.geo) {
+        return Err(Ineligible::Geo);
+    }
+    if !Targeting::any(idx, f.locales, &t.locales) {
+        return Err(Ineligible::Locale);
+    }
+    if f.os_mask != 0 && f.os_mask & t.os_bit == 0 {
+        return Err(Ineligible::Os);
+    }
+    if !Targeting::any(idx, f.sections, &t.sections) {
+        return Err(Ineligible::AppSection);
+    }
+    if f.daily_cap > 0 && t.impressions_today(f, c, book, now) >= f.daily_cap {
+        return Err(Ineligible::CampaignDailyCap);
+    }
+    if !book.hidden_advertisers().is_empty() && book.is_hidden(&c.advertiser_id) {
+        return Err(Ineligible::AdvertiserHidden);
+    }
+    Ok(())
+}
+
 /// Campaign-level rules.
 pub fn campaign<C>(
     c: &Campaign<C>,
@@ -147,16 +273,8 @@ pub fn campaign<C>(
     if now < c.flight.start_ms || now > c.flight.end_ms {
         return Err(Ineligible::Flight);
     }
-    if !c.dayparts.is_empty() {
-        let (dow, minute) = local_dow_minute(now, ctx.utc_offset_minutes);
-        let inside = c.dayparts.iter().any(|d| {
-            d.days & (1 << dow) != 0
-                && minute >= u32::from(d.start_minute)
-                && minute < u32::from(d.end_minute)
-        });
-        if !inside {
-            return Err(Ineligible::Daypart);
-        }
+    if !c.dayparts.is_empty() && !in_daypart(&c.dayparts, now, ctx.utc_offset_minutes) {
+        return Err(Ineligible::Daypart);
     }
     if !geo_ok(&c.geo, ctx.country.as_deref()) {
         return Err(Ineligible::Geo);
@@ -188,12 +306,15 @@ fn weight(user: &UserSide<'_>, t: u32) -> f64 {
     user.weights.get(t as usize).copied().unwrap_or(0.0)
 }
 
-/// Set-level rules. `entry` is the set's index entry (resolved topics).
+/// Set-level rules. `entry` is the set's index entry (resolved topics);
+/// `stats` its local ad history (`AdBook::set_stats`), if any.
+#[allow(clippy::too_many_arguments)]
 pub fn set<C>(
     s: &CreativeSet<C>,
     entry: &SetEntry,
     user: &UserSide<'_>,
     ctx: &RequestContext,
+    stats: Option<&SetStats>,
     now: Timestamp,
     dismiss_limit: u32,
 ) -> Result<SetMatch, Ineligible> {
@@ -231,7 +352,7 @@ pub fn set<C>(
         return Err(Ineligible::TraitMismatch);
     };
     let mut shows_7d = 0;
-    if let Some(st) = user.book.set_stats(&s.id) {
+    if let Some(st) = stats {
         if st.disliked {
             return Err(Ineligible::Disliked);
         }
@@ -301,5 +422,190 @@ mod tests {
         assert!(!locale_ok(&l, Some("en-US")));
         assert!(!locale_ok(&l, Some("dee")));
         assert!(!locale_ok(&l, None));
+    }
+
+    /// `campaign_facts` (the packed path selection uses) gives exactly the
+    /// verdict and reason of `campaign` (the reference rules), over campaigns
+    /// and requests that vary every targeting dimension.
+    #[test]
+    fn packed_campaign_check_agrees_with_the_reference() {
+        use crate::catalog::model::{Advertiser, Catalog, Flight, Models, Os};
+        use crate::taxonomy::Taxonomy;
+
+        let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let geos = [
+            vec![],
+            strs(&["DE"]),
+            strs(&["US-CA", "AT"]),
+            strs(&["de-by"]),
+        ];
+        let locales = [vec![], strs(&["de"]), strs(&["en-GB", "es_419"])];
+        let oses = [vec![], vec![Os::Android], vec![Os::Ios, Os::Android]];
+        let sections = [vec![], strs(&["news"]), strs(&["sport", "news"])];
+        let dayparts = [
+            vec![],
+            vec![Daypart {
+                days: 0x1f,
+                start_minute: 8 * 60,
+                end_minute: 1440,
+            }],
+        ];
+        let mut campaigns = Vec::new();
+        for (i, g) in geos.iter().enumerate() {
+            for (j, l) in locales.iter().enumerate() {
+                for (k, o) in oses.iter().enumerate() {
+                    for (m, a) in sections.iter().enumerate() {
+                        for (n, d) in dayparts.iter().enumerate() {
+                            campaigns.push(Campaign::<()> {
+                                id: format!("c{i}{j}{k}{m}{n}"),
+                                advertiser_id: if n == 0 { "a1" } else { "a2" }.into(),
+                                priority: 1,
+                                value_micros: 1,
+                                flight: Flight {
+                                    start_ms: 1_796_000_000_000 + i as i64 * 10_000_000,
+                                    end_ms: 1_796_100_000_000,
+                                },
+                                // Capped at 2 a day when k == 1 (every third OS variant).
+                                daily_cap: if k == 1 { 2 } else { 0 },
+                                pass_through_bp: 10_000,
+                                dayparts: d.clone(),
+                                geo: g.clone(),
+                                locales: l.clone(),
+                                os: o.clone(),
+                                app_sections: a.clone(),
+                                creative_sets: Vec::new(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let advertiser = |id: &str| Advertiser {
+            id: id.into(),
+            name: id.into(),
+        };
+        let cat = Catalog {
+            taxonomy_version: String::new(),
+            region: "DE".into(),
+            advertisers: vec![advertiser("a1"), advertiser("a2")],
+            campaigns,
+            models: Models::default(),
+        };
+        let tax = Taxonomy::iab().unwrap();
+        let tax = &*tax;
+        let idx = CatalogIndex::build(&cat, tax).unwrap();
+        let hidden = AdBook::restore(
+            crate::ads::AdSnapshot {
+                hidden_advertisers: vec!["a2".into()],
+                ..Default::default()
+            },
+            [7; 32],
+        );
+        // Two impressions today for every campaign of the first geo variant
+        // (which the cap of 2 blocks), one for those of the second.
+        let shown = |at: i64| {
+            cat.campaigns
+                .iter()
+                .filter(|c| c.id.starts_with("c0") || c.id.starts_with("c1"))
+                .flat_map(|c| {
+                    let n = if c.id.starts_with("c0") { 2 } else { 1 };
+                    (0..n).map(move |i| crate::ads::ShownAd {
+                        serial: i,
+                        at: at + i as i64,
+                        ad: crate::ads::AdRef {
+                            campaign_id: c.id.clone(),
+                            set_id: format!("{}-s", c.id),
+                            creative_id: format!("{}-k", c.id),
+                            advertiser_id: c.advertiser_id.clone(),
+                            title: String::new(),
+                            catalog_version: 1,
+                            set_pos: 0,
+                        },
+                        events: crate::ads::AdEventKind::Impression.bit(),
+                        last_event_at: at,
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let busy = AdBook::restore(
+            crate::ads::AdSnapshot {
+                history: shown(1_796_033_000_000),
+                ..Default::default()
+            },
+            [7; 32],
+        );
+        let books = [AdBook::default(), hidden, busy];
+        let countries = [
+            None,
+            Some("DE"),
+            Some("de-BY"),
+            Some("AT"),
+            Some("US-CA"),
+            Some("US"),
+        ];
+        let langs = [
+            None,
+            Some("de-DE"),
+            Some("en_gb"),
+            Some("es-419"),
+            Some("fr"),
+        ];
+        let ctx_oses = [None, Some(Os::Android), Some(Os::Ios)];
+        let ctx_sections = [None, Some("news"), Some("sport")];
+        let times = [
+            1_796_019_300_000,
+            1_796_033_700_000,
+            1_796_050_000_000,
+            1_796_200_000_000,
+        ];
+        let mut checked = 0;
+        let mut verdicts = std::collections::HashSet::new();
+        for country in countries {
+            for lang in langs {
+                for os in ctx_oses {
+                    for section in ctx_sections {
+                        let ctx = RequestContext::resolve(
+                            &crate::select::AdContext {
+                                country: country.map(str::to_string),
+                                locale: lang.map(str::to_string),
+                                os,
+                                app_section: section.map(str::to_string),
+                                utc_offset_minutes: 60,
+                                ..Default::default()
+                            },
+                            tax,
+                        )
+                        .unwrap();
+                        for book in &books {
+                            for now in times {
+                                let t = Targeting::new(&idx, &ctx, book, now);
+                                for (c, f) in cat.campaigns.iter().zip(&idx.campaigns) {
+                                    let want = campaign(c, &ctx, book, now);
+                                    let got = campaign_facts(f, c, &idx, &t, &ctx, book, now);
+                                    assert_eq!(got, want, "{} at {now} for {ctx:?}", c.id);
+                                    verdicts.insert(format!("{want:?}"));
+                                    checked += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000, "{checked}");
+        // Every reason a campaign can fail here was exercised, and success.
+        for v in [
+            "Ok(())",
+            "Err(Flight)",
+            "Err(Daypart)",
+            "Err(Geo)",
+            "Err(Locale)",
+            "Err(Os)",
+            "Err(AppSection)",
+            "Err(AdvertiserHidden)",
+            "Err(CampaignDailyCap)",
+        ] {
+            assert!(verdicts.contains(v), "{v} never seen: {verdicts:?}");
+        }
     }
 }

@@ -30,10 +30,12 @@ pub mod permission;
 pub mod scoring;
 
 use rand_chacha::rand_core::RngCore;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::InstalledCatalog;
+use crate::ads::SetStats;
 use crate::catalog::model::{CreativeKind, Os};
+use crate::catalog::{InstalledCatalog, index};
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::taxonomy::{Taxonomy, TopicIdx};
@@ -381,32 +383,41 @@ pub fn select(
     // Stages 3–5, with campaign verdicts memoised per request.
     // 0 = unknown, 1 = eligible, 2 = not eligible.
     let mut campaign_ok = vec![0u8; cat.catalog.campaigns.len()];
+    let targeting = eligibility::Targeting::new(idx, ctx, user.book, now);
+    // The sets with local history, by id hash, so a candidate's history is
+    // found without reading its id (`None`: two ids share a hash; look up by id).
+    let mut stats: FxHashMap<u64, Option<(&str, &SetStats)>> = FxHashMap::default();
+    for (id, st) in user.book.all_set_stats() {
+        stats
+            .entry(index::id_hash(id))
+            .and_modify(|v| *v = None)
+            .or_insert(Some((id, st)));
+    }
     let last_creative = user
         .book
         .last_impression()
         .map(|h| h.ad.creative_id.as_str());
-    let mut cands: Vec<Candidate> = Vec::new();
+    let mut cands: Vec<Candidate> = Vec::with_capacity(sets.len());
     for pos in sets {
         let Some(entry) = idx.sets.get(pos as usize) else {
             continue;
         };
-        let Some(c) = cat.catalog.campaigns.get(entry.campaign as usize) else {
-            continue;
-        };
-        let Some(s) = c.creative_sets.get(entry.set as usize) else {
-            continue;
-        };
-        let memo = campaign_ok
-            .get(entry.campaign as usize)
-            .copied()
-            .unwrap_or(2);
-        let ok = match memo {
+        let ci = entry.campaign as usize;
+        // The campaign's verdict first, from the packed facts: the campaign
+        // and set records are read only for candidates it lets through.
+        let ok = match campaign_ok.get(ci).copied().unwrap_or(2) {
             1 => true,
             2 => false,
             _ => {
-                let ok = eligibility::campaign(c, ctx, user.book, now).is_ok()
-                    && pacing::passes(c.pass_through_bp, rng);
-                if let Some(m) = campaign_ok.get_mut(entry.campaign as usize) {
+                let ok = match (idx.campaigns.get(ci), cat.catalog.campaigns.get(ci)) {
+                    (Some(f), Some(c)) => {
+                        eligibility::campaign_facts(f, c, idx, &targeting, ctx, user.book, now)
+                            .is_ok()
+                            && pacing::passes(f.pass_through_bp, rng)
+                    }
+                    _ => false,
+                };
+                if let Some(m) = campaign_ok.get_mut(ci) {
                     *m = if ok { 1 } else { 2 };
                 }
                 ok
@@ -415,7 +426,19 @@ pub fn select(
         if !ok {
             continue;
         }
-        let Ok(matched) = eligibility::set(s, entry, user, ctx, now, cfg.dismiss_limit) else {
+        let Some(c) = cat.catalog.campaigns.get(ci) else {
+            continue;
+        };
+        let Some(s) = c.creative_sets.get(entry.set as usize) else {
+            continue;
+        };
+        let set_stats = match stats.get(&entry.id_hash) {
+            None => None,
+            Some(Some((id, st))) => (*id == s.id).then_some(*st),
+            Some(None) => user.book.set_stats(&s.id),
+        };
+        let Ok(matched) = eligibility::set(s, entry, user, ctx, set_stats, now, cfg.dismiss_limit)
+        else {
             continue;
         };
         if !ctx.kinds.is_empty() && !s.creatives.iter().any(|k| ctx.kinds.contains(&k.kind)) {
