@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Build Hearth for Android: the release cdylib for every shipped ABI, placed
-# where Gradle packages it, plus the Kotlin bindings (Android variant).
+# where Gradle packages it, plus the Kotlin bindings (Android variant) and the
+# demo app's signed sample catalog.
 #
 #   jniLibs:  android-demo/app/src/main/jniLibs/{arm64-v8a,armeabi-v7a,x86_64}/libhearth_ffi.so
 #   Kotlin:   android-demo/app/build/generated/hearth/kotlin/org/hearth/sdk/hearth_ffi.kt
 #             (generated, never committed; add it as a source dir, see
 #             docs/packaging.md)
+#   assets:   android-demo/app/build/generated/hearth/assets/hearth/{sample.bundle,publisher.pub}
+#             (catalog/sample.json signed with a fresh publisher key by the
+#             `hearth` tool: scripts/android-demo-assets.sh; never committed;
+#             the app's Gradle build adds the directory as an assets source dir)
 #
 # Needs (this cannot run on the project's Linux build machine, which has no
 # NDK): the Android NDK r27 or newer (ANDROID_NDK_HOME, or Android Studio's
@@ -18,7 +23,7 @@
 # makes r27 and older do the same). Check with:
 #   llvm-readelf -l libhearth_ffi.so | grep LOAD   (alignment 0x4000)
 #
-# Usage: scripts/build-android.sh [JNILIBS_DIR] [KOTLIN_OUT_DIR]
+# Usage: scripts/build-android.sh [JNILIBS_DIR] [KOTLIN_OUT_DIR] [ASSETS_DIR]
 # Environment: HEARTH_ANDROID_API (minSdk the libraries are built against,
 # default 24 = Android 7.0; keep it equal to the app's minSdk).
 set -euo pipefail
@@ -26,6 +31,7 @@ cd "$(dirname "$0")/.."
 
 jnilibs="${1:-android-demo/app/src/main/jniLibs}"
 kotlin_out="${2:-android-demo/app/build/generated/hearth/kotlin}"
+assets_out="${3:-android-demo/app/build/generated/hearth/assets}"
 api="${HEARTH_ANDROID_API:-24}"
 readonly CARGO_NDK_VERSION="3.5.4"
 
@@ -93,3 +99,9 @@ rm -rf "${kotlin_out}"
 "${target_dir}/release/uniffi-bindgen" generate --library "${host_lib}" \
     --language kotlin --out-dir "${kotlin_out}" --no-format
 echo "  ${kotlin_out}/org/hearth/sdk/hearth_ffi.kt"
+
+step "demo assets: the signed sample catalog -> ${assets_out}"
+# The publisher tool runs on the host (it is never linked into the app).
+cargo build -p hearth-cli
+scripts/android-demo-assets.sh "${target_dir}/debug/hearth" "${assets_out}"
+echo "  ${assets_out}/hearth/sample.bundle, publisher.pub"

@@ -9,6 +9,9 @@
 #       ios-arm64_x86_64-simulator/         aarch64-apple-ios-sim + x86_64-apple-ios (lipo)
 #     Sources/Hearth/Hearth.swift           generated, never committed
 #
+# The iOS demo (ios-demo/HearthDemo.xcodeproj) uses this package from the
+# default OUT_DIR: its model package depends on ../../target/ios/Hearth.
+#
 # Needs a Mac with Xcode 16 or newer (Swift 6 tools; xcodebuild, lipo) and
 # rustup. It cannot run on the project's Linux build machine; the Swift
 # bindings themselves are compiled and tested on Linux by
@@ -107,3 +110,7 @@ let package = Package(
 EOF
 ls -l "${pkg}" "${pkg}/HearthFFI.xcframework"
 echo "Swift package ready: ${pkg}"
+if [[ "${out}" == target/ios ]]; then
+    # ios-demo/HearthDemoModel/Package.swift depends on ../../target/ios/Hearth.
+    echo "Demo app: open ios-demo/HearthDemo.xcodeproj (see ios-demo/README.md)"
+fi

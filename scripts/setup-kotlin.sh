@@ -5,7 +5,11 @@
 #     the npm package `kotlin-compiler` (a full JetBrains compiler distribution),
 #     installed into "$HEARTH_CACHE/kotlin" (outside the checkout);
 #   * JNA from Debian's `libjna-java` (/usr/share/java/jna.jar), which the
-#     uniffi-generated Kotlin code uses to call into the Rust cdylib.
+#     uniffi-generated Kotlin code uses to call into the Rust cdylib;
+#   * JUnit 4 from Debian's `junit4` (+ `libhamcrest-java`), for the Android
+#     demo's model tests (android-demo/app/src/test, run here by
+#     scripts/test-android-demo.sh; the same version, 4.13.2, as the Gradle
+#     build's junit:junit).
 #
 # Usage (from any directory):
 #   eval "$(scripts/setup-kotlin.sh)"
@@ -31,6 +35,8 @@ readonly KOTLIN_PREFIX="${HEARTH_CACHE}/kotlin"
 readonly KOTLIN_HOME="${KOTLIN_PREFIX}/node_modules/kotlin-compiler"
 readonly KOTLIN_MARKER="${KOTLIN_PREFIX}/.installed-${KOTLIN_VERSION}"
 readonly JNA_JAR="/usr/share/java/jna.jar"
+readonly JUNIT_JAR="/usr/share/java/junit4.jar"
+readonly HAMCREST_JAR="/usr/share/java/hamcrest.jar"
 
 log() { printf '[setup-kotlin] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -111,9 +117,21 @@ else
     [[ -e "${JNA_JAR}" ]] || die "libjna-java installed but ${JNA_JAR} is missing"
 fi
 
-# Step 5: hand the paths to the caller, as the last lines on stdout.
+# Step 5: JUnit 4 from Debian (junit4 depends on libhamcrest-java).
+if [[ -e "${JUNIT_JAR}" && -e "${HAMCREST_JAR}" ]]; then
+    log "JUnit 4 already installed (${JUNIT_JAR})"
+else
+    log "installing Debian junit4"
+    apt_install junit4 libhamcrest-java
+    [[ -e "${JUNIT_JAR}" ]] || die "junit4 installed but ${JUNIT_JAR} is missing"
+    [[ -e "${HAMCREST_JAR}" ]] || die "libhamcrest-java installed but ${HAMCREST_JAR} is missing"
+fi
+
+# Step 6: hand the paths to the caller, as the last lines on stdout.
 printf 'export KOTLIN_HOME=%q\n' "${KOTLIN_HOME}"
 printf 'export KOTLINC=%q\n' "${KOTLINC}"
 printf 'export KOTLIN_STDLIB=%q\n' "${KOTLIN_STDLIB}"
 printf 'export KOTLIN_COROUTINES=%q\n' "${KOTLIN_COROUTINES}"
 printf 'export JNA_JAR=%q\n' "${JNA_JAR}"
+printf 'export JUNIT_JAR=%q\n' "${JUNIT_JAR}"
+printf 'export HAMCREST_JAR=%q\n' "${HAMCREST_JAR}"

@@ -3,7 +3,8 @@
 #
 #   1. installs (once, cached) kotlinc + JNA through scripts/setup-kotlin.sh;
 #   2. builds the release cdylib (target/release/libhearth_ffi.so), the
-#      select_ads timing example, the `hearth` tool and uniffi-bindgen;
+#      select_ads timing example, the `hearth` tool and uniffi-bindgen
+#      (scripts/kotlin-bindings.sh, shared with scripts/test-android-demo.sh);
 #   3. builds the signed test catalogs (scripts/bindings-fixtures.sh);
 #   4. generates the Kotlin bindings in library mode from the built library,
 #      JVM variant (bindings/uniffi-jvm.toml: android = false), into
@@ -28,29 +29,22 @@ t_start=$(date +%s)
 step "toolchain (scripts/setup-kotlin.sh)"
 eval "$(scripts/setup-kotlin.sh)"
 
+# Build and generate steps shared with scripts/test-android-demo.sh.
+source scripts/kotlin-bindings.sh
+
 step "build: hearth-ffi (release cdylib + timing example), hearth, uniffi-bindgen"
-cargo build --release --quiet -p hearth-ffi --lib --example select_timing
-cargo build --quiet -p hearth-cli -p uniffi-bindgen
-target_dir="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-lib_dir="${target_dir}/release"
-lib="${lib_dir}/libhearth_ffi.so"
+hearth_build_libs --example select_timing
+target_dir="${HEARTH_TARGET_DIR}"
+lib_dir="${HEARTH_LIB_DIR}"
 out="${target_dir}/bindings"
-echo "library: ${lib} ($(wc -c <"${lib}") bytes)"
 
 step "fixtures: signed test catalogs"
 scripts/bindings-fixtures.sh "${target_dir}/debug/hearth" "${out}/fixtures"
 
 step "generate Kotlin bindings (library mode, JVM variant)"
 gen="${out}/kotlin-jvm"
-rm -rf "${gen}"
-# --no-format: ktlint is not part of the toolchain; the code compiles as is.
-"${target_dir}/debug/uniffi-bindgen" generate --library "${lib}" --language kotlin \
-    --config bindings/uniffi-jvm.toml --out-dir "${gen}" --no-format
-kt_bindings="${gen}/org/hearth/sdk/hearth_ffi.kt"
-[[ -f "${kt_bindings}" ]] || { echo "no bindings generated at ${kt_bindings}" >&2; exit 1; }
-grep -q 'import android\.' "${kt_bindings}" \
-    && { echo "JVM bindings must not import android.*" >&2; exit 1; }
+hearth_generate_kotlin_jvm "${gen}"
+kt_bindings="${HEARTH_KT_BINDINGS}"
 
 step "compile bindings + tests/kotlin (one kotlinc call)"
 classes="${out}/kotlin-classes"

@@ -10,7 +10,9 @@
 #   4. generates the Swift bindings in library mode from the built library
 #      (Hearth.swift, HearthFFI.h, HearthFFI.modulemap; never committed) and
 #      copies them, the library and the fixtures into target/bindings/swift
-#      under the checkout, which scripts/swift-in-root.sh bind-mounts at /work;
+#      under the checkout, which scripts/swift-in-root.sh bind-mounts at /work
+#      (steps 1-4 live in scripts/swift-bindings.sh, shared with
+#      scripts/test-ios-demo.sh);
 #   5. compiles Hearth.swift + tests/swift/main.swift with swiftc
 #      -swift-version 6 inside the root, and runs the program there.
 #
@@ -31,34 +33,13 @@ repo="$(pwd)"
 step() { printf '\n==> [swift] %s\n' "$*"; }
 t_start=$(date +%s)
 
-step "toolchain (scripts/setup-swift.sh)"
-eval "$(scripts/setup-swift.sh)"
-
-step "build: hearth-ffi (release cdylib + timing example), hearth, uniffi-bindgen"
-cargo build --release --quiet -p hearth-ffi --lib --example select_timing
-cargo build --quiet -p hearth-cli -p uniffi-bindgen
-target_dir="$(cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-lib="${target_dir}/release/libhearth_ffi.so"
-echo "library: ${lib} ($(wc -c <"${lib}") bytes)"
-
-# Everything the root needs lives here, inside the checkout (mounted at /work).
+# Steps 1-4: toolchain, cargo builds, fixtures, generated bindings
+# (shared with scripts/test-ios-demo.sh).
+# shellcheck source=scripts/swift-bindings.sh
+source scripts/swift-bindings.sh
 build="${repo}/target/bindings/swift"
 build_in_root="/work/target/bindings/swift"
-rm -rf "${build}"
-mkdir -p "${build}/gen" "${build}/include" "${build}/lib"
-
-step "fixtures: signed test catalogs"
-scripts/bindings-fixtures.sh "${target_dir}/debug/hearth" "${build}/fixtures"
-
-step "generate Swift bindings (library mode)"
-"${target_dir}/debug/uniffi-bindgen" generate --library "${lib}" --language swift \
-    --out-dir "${build}/gen" --no-format
-for f in Hearth.swift HearthFFI.h HearthFFI.modulemap; do
-    [[ -f "${build}/gen/${f}" ]] || { echo "uniffi-bindgen did not write ${f}" >&2; exit 1; }
-done
-cp "${build}/gen/HearthFFI.h" "${build}/gen/HearthFFI.modulemap" "${build}/include/"
-cp "${lib}" "${build}/lib/"
+swift_bindings_build "${build}"
 
 step "compile (swiftc -swift-version 6, inside the root)"
 # -I: where `import HearthFFI` finds the module map; -fmodule-map-file: load it
