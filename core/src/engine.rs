@@ -610,8 +610,8 @@ impl Engine {
     /// Verify and install a catalog bundle (the bytes the app downloaded).
     ///
     /// Checks, in order: size limit (before parsing), framing, signature against
-    /// the trusted keys, version (the same version is a no-op, an older one is
-    /// refused), expiry, decoding, taxonomy version, structural validation; then
+    /// the trusted keys, version (the same version is a no-op while it is
+    /// active, an older one is refused), expiry, decoding, taxonomy version, structural validation; then
     /// builds the index, persists the bundle and makes it active. On any failure
     /// the previous catalog stays active and on disk, and the error says exactly
     /// why. Blocking (verification of a large catalog takes milliseconds): call it
@@ -626,8 +626,17 @@ impl Engine {
         let verified = VerifiedBundle::verify(bytes, &inner.trusted_keys, inner.max_catalog_bytes)?;
         let header = verified.header;
         let offered = header.catalog_version;
-        if let Some(installed) = lock(&inner.catalog).installed_version {
-            if offered == installed {
+        let (installed_version, active) = {
+            let slot = lock(&inner.catalog);
+            (slot.installed_version, slot.active.is_some())
+        };
+        if let Some(installed) = installed_version {
+            // The same version again is a no-op while it is active. If it is
+            // not (the stored copy stopped verifying, e.g. after the app
+            // rotated its trusted keys), a verified copy of that same version
+            // is installed: it is no downgrade, and refusing it would leave
+            // the app without ads until the publisher ships a newer version.
+            if offered == installed && active {
                 return Ok(InstallOutcome::AlreadyInstalled { version: offered });
             }
             if offered < installed {

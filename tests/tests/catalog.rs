@@ -385,6 +385,19 @@ fn installed_catalog_survives_reopen_and_is_verified_again() {
         e.install_catalog(older.to_vec()),
         Err(Error::CatalogDowngrade { installed: 3, .. })
     ));
+    // The same version re-signed with the new key is no downgrade: with no
+    // catalog active it is installed (not a no-op that would leave the app
+    // without ads); once active, offering it again is the usual no-op.
+    let same = bundle::seal(&catalog(), 3, NOW, NOW + 7 * DAY_MS, &new_key).unwrap();
+    assert_eq!(
+        e.install_catalog(same.to_vec()).unwrap(),
+        InstallOutcome::Installed { version: 3 }
+    );
+    assert!(e.status().unwrap().selection_ready);
+    assert_eq!(
+        e.install_catalog(same.to_vec()).unwrap(),
+        InstallOutcome::AlreadyInstalled { version: 3 }
+    );
     let newer = bundle::seal(&catalog(), 4, NOW, NOW + 7 * DAY_MS, &new_key).unwrap();
     e.install_catalog(newer.to_vec()).unwrap();
     assert!(e.status().unwrap().selection_ready);
