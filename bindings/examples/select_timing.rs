@@ -105,7 +105,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             ..EngineLimits::default()
         },
         selection_seed: Some(1),
-        clock: None,
     })?;
     engine.install_catalog(bundle)?;
     for _ in 0..3 {

@@ -1,7 +1,7 @@
 //! [`ManualClock`]: a clock the app moves by hand, for demos, tests and
 //! simulations (a console demo that shows a day's report closing, a test of a
-//! frequency cap's window). Production apps leave `EngineConfig.clock` unset
-//! and the engine reads the system clock.
+//! frequency cap's window), given to `Engine.openWithClock`. Production apps
+//! use `Engine.open`, and the engine reads the system clock.
 
 use std::sync::Arc;
 
@@ -10,9 +10,9 @@ use hearth_core::clock::Clock as _;
 /// A clock that only moves when told to.
 ///
 /// Kotlin: `val clock = ManualClock(startMs)`, then
-/// `EngineConfig(storageDir = …, key = …, clock = clock)` and
+/// `Engine.openWithClock(EngineConfig(storageDir = …, key = …), clock)` and
 /// `clock.advance(24 * 3_600_000L)` to let a day pass. Swift:
-/// `ManualClock(nowMs:)`. The engine never lets its own notion of time run
+/// `ManualClock(nowMs:)`, `Engine.openWithClock(config:clock:)`. The engine never lets its own notion of time run
 /// backwards: setting this clock back makes the engine keep using the latest
 /// time it has seen until the clock catches up.
 #[derive(Debug, uniffi::Object)]

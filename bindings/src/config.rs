@@ -8,9 +8,6 @@ use hearth_core::catalog::PublicKey;
 use hearth_core::store::StoreKey;
 use zeroize::Zeroize;
 
-use std::sync::Arc;
-
-use crate::clock::ManualClock;
 use crate::error::HearthError;
 use crate::types::Consent;
 
@@ -59,7 +56,7 @@ pub struct EngineLimits {
 ///
 /// Kotlin: `EngineConfig(storageDir = dir.path, key = keyFromKeystore)`;
 /// Swift: `EngineConfig(storageDir: dir.path, key: keyFromKeychain)`.
-#[derive(Clone, uniffi::Record)]
+#[derive(Clone, PartialEq, uniffi::Record)]
 pub struct EngineConfig {
     /// Directory holding all of Hearth's files (created if missing). Use an
     /// app-private directory excluded from cloud backup, e.g. Android
@@ -88,10 +85,6 @@ pub struct EngineConfig {
     /// make selection reproducible.
     #[uniffi(default)]
     pub selection_seed: Option<u64>,
-    /// The engine's clock. Default (`null`/`nil`): the system clock. Set a
-    /// [`ManualClock`] only in demos and tests, to let simulated days pass.
-    #[uniffi(default)]
-    pub clock: Option<Arc<ManualClock>>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -104,7 +97,6 @@ impl std::fmt::Debug for EngineConfig {
             .field("default_consent", &self.default_consent)
             .field("limits", &self.limits)
             .field("selection_seed", &self.selection_seed)
-            .field("clock", &self.clock.as_ref().map(|c| c.now_ms()))
             .finish()
     }
 }
@@ -137,9 +129,6 @@ impl TryFrom<EngineConfig> for hearth_core::EngineConfig {
             cfg.default_consent = consent.into();
         }
         cfg.selection_seed = c.selection_seed;
-        if let Some(clock) = &c.clock {
-            cfg.clock = clock.core();
-        }
         let l = c.limits;
         if let Some(v) = l.flush_interval_ms {
             cfg.flush_interval_ms = v;
@@ -190,7 +179,6 @@ mod tests {
             default_consent: None,
             limits: EngineLimits::default(),
             selection_seed: None,
-            clock: None,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::clock::ManualClock;
 use crate::config::EngineConfig;
 use crate::error::HearthError;
 use crate::offthread;
@@ -60,6 +61,17 @@ impl Engine {
     #[uniffi::constructor]
     pub fn open(config: EngineConfig) -> Result<Arc<Self>> {
         let config = hearth_core::EngineConfig::try_from(config)?;
+        Ok(Arc::new(Self {
+            inner: hearth_core::Engine::open(config)?,
+        }))
+    }
+
+    /// `open`, with a [`ManualClock`] instead of the system clock: for demos and
+    /// tests that let simulated days pass (a day's report closes at the next UTC
+    /// midnight of this clock). Production apps use `open`.
+    #[uniffi::constructor]
+    pub fn open_with_clock(config: EngineConfig, clock: Arc<ManualClock>) -> Result<Arc<Self>> {
+        let config = hearth_core::EngineConfig::try_from(config)?.with_clock(clock.core());
         Ok(Arc::new(Self {
             inner: hearth_core::Engine::open(config)?,
         }))
@@ -197,6 +209,17 @@ impl Engine {
     /// `InvalidArgument` (empty or long placement id, 0 or too many slots,
     /// over-long text) and `UnknownTopic` (context topics).
     pub fn select_ads(&self, request: AdRequest) -> Result<AdResponse> {
+        // hearth-core checks `utc_offset_minutes.abs() > 14 * 60`
+        // (core/src/select/mod.rs, `RequestContext::resolve`), which overflows
+        // for i32::MIN: a panic in debug builds, and in release builds the
+        // value wraps to itself and is accepted. Refused here, with the core's
+        // error, until that check uses `unsigned_abs`.
+        if request.context.utc_offset_minutes == i32::MIN {
+            return Err(HearthError::InvalidArgument {
+                name: "context.utc_offset_minutes".into(),
+                reason: "must be within ±14 hours".into(),
+            });
+        }
         Ok(self.inner.select_ads(&request.into())?.into())
     }
 

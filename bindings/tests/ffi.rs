@@ -45,7 +45,6 @@ fn config(dir: &std::path::Path, key: [u8; 32], trusted: Vec<Vec<u8>>) -> Engine
         default_consent: Some(Consent::Personalised),
         limits: EngineLimits::default(),
         selection_seed: Some(3),
-        clock: None,
     }
 }
 
@@ -163,9 +162,8 @@ fn a_manual_clock_lets_a_simulated_day_close_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let (bundle, public_key) = sample_bundle(1);
     let clock = ManualClock::new(now_ms());
-    let mut cfg = config(dir.path(), [2; 32], vec![public_key]);
-    cfg.clock = Some(Arc::clone(&clock));
-    let e = Engine::open(cfg).unwrap();
+    let cfg = config(dir.path(), [2; 32], vec![public_key]);
+    let e = Engine::open_with_clock(cfg, Arc::clone(&clock)).unwrap();
     e.install_catalog(bundle).unwrap();
     for _ in 0..5 {
         e.record(view(&["227", "225"]), None).unwrap();
@@ -320,4 +318,632 @@ fn eight_threads_share_one_engine() {
     }
     assert_eq!(e.status().unwrap().events_recorded, 8 * 150);
     e.close().unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// hostile arguments (issue #9 item 4; the Kotlin and Swift sides are
+// tests/kotlin/HostileTest.kt and tests/swift/hostile.swift)
+// ---------------------------------------------------------------------------
+
+const TEN_MB: usize = 10 * 1024 * 1024;
+
+fn invalid_argument<T: std::fmt::Debug>(r: Result<T, HearthError>, want: &str) {
+    match r {
+        Err(HearthError::InvalidArgument { ref name, .. }) if name == want => {}
+        other => panic!("expected InvalidArgument({want}), got {other:?}"),
+    }
+}
+
+fn invalid_config<T: std::fmt::Debug>(r: Result<T, HearthError>, want: &str) {
+    match r {
+        Err(HearthError::InvalidConfig { ref field, .. }) if field == want => {}
+        other => panic!("expected InvalidConfig({want}), got {other:?}"),
+    }
+}
+
+fn item(id: &str, topics: &[&str]) -> ContentItem {
+    ContentItem {
+        id: id.into(),
+        topics: topics.iter().map(|t| t.to_string()).collect(),
+        embedding: Vec::new(),
+        published_at_ms: None,
+    }
+}
+
+#[test]
+fn hostile_config_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = || config(dir.path(), [1; 32], Vec::new());
+    let limits = |l: EngineLimits| EngineConfig {
+        limits: l,
+        ..base()
+    };
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.5, 1.5] {
+        invalid_config(
+            Engine::open(limits(EngineLimits {
+                exploration: Some(x),
+                ..EngineLimits::default()
+            })),
+            "ads.exploration",
+        );
+    }
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 8.5] {
+        invalid_config(
+            Engine::open(limits(EngineLimits {
+                report_epsilon_per_metric: Some(x),
+                ..EngineLimits::default()
+            })),
+            "reports.epsilon_per_metric",
+        );
+    }
+    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0] {
+        invalid_config(
+            Engine::open(limits(EngineLimits {
+                report_weekly_cap_per_metric: Some(x),
+                ..EngineLimits::default()
+            })),
+            "reports.weekly_cap_per_metric",
+        );
+    }
+    for x in [-1, i64::MIN] {
+        invalid_config(
+            Engine::open(limits(EngineLimits {
+                min_ad_gap_ms: Some(x),
+                ..EngineLimits::default()
+            })),
+            "ads.min_gap_ms",
+        );
+    }
+    for x in [0, 51, u32::MAX] {
+        invalid_config(
+            Engine::open(limits(EngineLimits {
+                max_slots: Some(x),
+                ..EngineLimits::default()
+            })),
+            "ads.max_slots",
+        );
+    }
+    invalid_config(
+        Engine::open(limits(EngineLimits {
+            flush_interval_ms: Some(u64::MAX),
+            ..EngineLimits::default()
+        })),
+        "flush_interval_ms",
+    );
+    for k in [0, 31, 33, TEN_MB] {
+        invalid_argument(
+            Engine::open(EngineConfig {
+                key: vec![1; k],
+                ..base()
+            }),
+            "key",
+        );
+    }
+    invalid_argument(
+        Engine::open(EngineConfig {
+            trusted_keys: vec![vec![1; 32], Vec::new()],
+            ..base()
+        }),
+        "trusted_keys",
+    );
+    // Storage directories that cannot be one: I/O errors, nothing created.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    for bad in [
+        String::new(),
+        "a".repeat(TEN_MB),
+        format!("{}/nul\0byte", dir.path().display()),
+        file.display().to_string(),
+    ] {
+        let r = Engine::open(EngineConfig {
+            storage_dir: bad,
+            ..base()
+        });
+        assert!(matches!(r, Err(HearthError::Io { .. })), "{r:?}");
+    }
+    // Extreme but valid limits open.
+    Engine::open(limits(EngineLimits {
+        max_ads_per_hour: Some(u32::MAX),
+        max_ads_per_day: Some(0),
+        min_ad_gap_ms: Some(i64::MAX),
+        dismiss_limit: Some(u32::MAX),
+        max_catalog_bytes: Some(u64::MAX),
+        exploration: Some(-0.0),
+        ..EngineLimits::default()
+    }))
+    .unwrap()
+    .close()
+    .unwrap();
+    // eraseStorage of paths that hold no state.
+    assert_eq!(erase_storage(String::new()), Ok(()));
+    assert_eq!(erase_storage("a".repeat(TEN_MB)), Ok(()));
+    assert!(matches!(
+        erase_storage(file.display().to_string()),
+        Err(HearthError::Io { .. })
+    ));
+}
+
+#[test]
+fn hostile_arguments_are_typed_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bundle, public_key) = sample_bundle(1);
+    let e = Engine::open(config(dir.path(), [1; 32], vec![public_key])).unwrap();
+    let huge = "7".repeat(TEN_MB);
+
+    // Events.
+    match e.record(view(&[&huge]), None) {
+        Err(HearthError::UnknownTopic { topic_id }) => assert!(topic_id.len() < 100),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        e.record(view(&[""]), None),
+        Err(HearthError::UnknownTopic {
+            topic_id: String::new()
+        })
+    );
+    assert_eq!(
+        e.record(view(&["227", "227"]), None)
+            .unwrap()
+            .topics_updated,
+        1
+    );
+    invalid_argument(e.record(view(&["227"; 33]), None), "topics");
+    invalid_argument(
+        e.record(
+            Event::Search {
+                query: huge.clone(),
+                topics: Vec::new(),
+            },
+            None,
+        ),
+        "query",
+    );
+    for v in [-1, i64::MIN, i64::MAX] {
+        invalid_argument(
+            e.record(
+                Event::Purchase {
+                    topics: vec!["227".into()],
+                    value_micros: Some(v),
+                },
+                None,
+            ),
+            "value_micros",
+        );
+    }
+    for name in [String::new(), huge.clone()] {
+        invalid_argument(
+            e.record(
+                Event::Custom {
+                    name,
+                    topics: Vec::new(),
+                },
+                None,
+            ),
+            "name",
+        );
+    }
+    assert!(matches!(
+        e.record(
+            Event::Feedback {
+                topic: String::new(),
+                feedback: hearth_ffi::TopicFeedback::Hide
+            },
+            None
+        ),
+        Err(HearthError::UnknownTopic { .. })
+    ));
+    assert_eq!(
+        e.record(view(&["227"]), Some(i64::MIN)).unwrap().status,
+        RecordStatus::TooOld
+    );
+    assert_eq!(
+        e.record(view(&["227"]), Some(i64::MAX)).unwrap().status,
+        RecordStatus::Recorded
+    );
+    assert_eq!(
+        e.record(
+            Event::ContentView {
+                topics: vec!["227".into()],
+                dwell_ms: Some(u64::MAX)
+            },
+            Some(-1)
+        )
+        .unwrap()
+        .status,
+        RecordStatus::TooOld
+    );
+
+    // Profile controls.
+    assert!(matches!(
+        e.remove_interest(huge.clone()),
+        Err(HearthError::UnknownTopic { ref topic_id }) if topic_id.len() < 100
+    ));
+    assert!(matches!(
+        e.allow_interest(String::new()),
+        Err(HearthError::UnknownTopic { .. })
+    ));
+    invalid_argument(e.remove_trait(huge.clone()), "trait_id");
+    invalid_argument(e.remove_trait(String::new()), "trait_id");
+    assert_eq!(e.allow_trait(huge.clone()), Ok(false));
+    assert_eq!(e.unhide_advertiser(huge.clone()), Ok(false));
+    assert_eq!(e.unhide_advertiser(String::new()), Ok(false));
+
+    // Catalog bytes.
+    assert!(matches!(
+        e.install_catalog(Vec::new()),
+        Err(HearthError::CatalogTruncated { .. })
+    ));
+    let mut junk = vec![0u8; TEN_MB];
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for b in &mut junk {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    assert!(matches!(
+        e.install_catalog(junk),
+        Err(HearthError::CatalogMalformed { .. })
+    ));
+    for cut in [1, 8, 16, 64, bundle.len() - 1] {
+        let r = e.install_catalog(bundle[..cut].to_vec());
+        assert!(
+            matches!(
+                r,
+                Err(HearthError::CatalogTruncated { .. } | HearthError::CatalogMalformed { .. })
+            ),
+            "cut {cut}: {r:?}"
+        );
+    }
+    let mut longer = bundle.clone();
+    longer.extend_from_slice(&[0; 100]);
+    let r = e.install_catalog(longer);
+    assert!(
+        matches!(
+            r,
+            Err(HearthError::CatalogMalformed { .. } | HearthError::CatalogBadSignature)
+        ),
+        "{r:?}"
+    );
+    assert_eq!(e.catalog(), Ok(None));
+    e.install_catalog(bundle).unwrap();
+
+    // Ad requests.
+    let req = |f: &dyn Fn(&mut AdRequest)| {
+        let mut r = request();
+        f(&mut r);
+        r
+    };
+    invalid_argument(
+        e.select_ads(req(&|r| r.placement_id = String::new())),
+        "placement_id",
+    );
+    invalid_argument(
+        e.select_ads(req(&|r| r.placement_id = "p".repeat(TEN_MB))),
+        "placement_id",
+    );
+    for s in [0, 11, u32::MAX] {
+        invalid_argument(e.select_ads(req(&|r| r.slots = s)), "slots");
+    }
+    // i32::MIN: the core's `abs()` overflowed (a panic in debug builds, the
+    // value accepted in release builds).
+    for m in [841, -841, i32::MAX, i32::MIN, i32::MIN + 1] {
+        invalid_argument(
+            e.select_ads(req(&|r| r.context.utc_offset_minutes = m)),
+            "context.utc_offset_minutes",
+        );
+    }
+    invalid_argument(
+        e.select_ads(req(&|r| r.context.text = Some("t".repeat(TEN_MB)))),
+        "context.text",
+    );
+    invalid_argument(
+        e.select_ads(req(&|r| r.context.locale = Some(String::new()))),
+        "context.locale",
+    );
+    invalid_argument(
+        e.select_ads(req(&|r| r.context.country = Some("D".repeat(TEN_MB)))),
+        "context.country",
+    );
+    invalid_argument(
+        e.select_ads(req(&|r| r.context.topics = vec!["483".into(); 33])),
+        "context.topics",
+    );
+    assert!(matches!(
+        e.select_ads(req(&|r| r.context.topics = vec![String::new()])),
+        Err(HearthError::UnknownTopic { .. })
+    ));
+    // Duplicate context topics are one topic.
+    e.select_ads(req(&|r| r.context.topics = vec!["483".into(); 32]))
+        .unwrap();
+
+    // Ad tokens and conversion URLs.
+    for t in [
+        String::new(),
+        huge.clone(),
+        format!("t1-{}", "é".repeat(20)),
+    ] {
+        assert_eq!(
+            e.record_ad_event(t, AdEventKind::Click),
+            Err(HearthError::InvalidAdToken)
+        );
+    }
+    invalid_argument(e.record_conversion_url(huge.clone()), "url");
+    assert_eq!(e.record_conversion_url(String::new()), Ok(false));
+    assert_eq!(e.acknowledge(u64::MAX), Ok(false));
+
+    // Ranking.
+    invalid_argument(
+        e.rank_items(vec![item("", &[])], RankOptions::default()),
+        "id",
+    );
+    invalid_argument(
+        e.rank_items(vec![item(&huge, &[])], RankOptions::default()),
+        "id",
+    );
+    invalid_argument(
+        e.rank_items(vec![item("a", &[]), item("a", &[])], RankOptions::default()),
+        "id",
+    );
+    assert!(matches!(
+        e.rank_items(vec![item("a", &[""])], RankOptions::default()),
+        Err(HearthError::UnknownTopic { .. })
+    ));
+    assert_eq!(
+        e.rank_items(vec![item("a", &["227", "227"])], RankOptions::default())
+            .unwrap()
+            .len(),
+        1
+    );
+    for x in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        let mut it = item("a", &[]);
+        it.embedding = vec![0.5, x];
+        invalid_argument(e.rank_items(vec![it], RankOptions::default()), "embedding");
+    }
+    for d in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -0.1, 1.1] {
+        invalid_argument(
+            e.rank_items(
+                vec![item("a", &[])],
+                RankOptions {
+                    diversity: d,
+                    ..RankOptions::default()
+                },
+            ),
+            "diversity",
+        );
+    }
+    for h in [0, -1, i64::MIN] {
+        invalid_argument(
+            e.rank_items(
+                vec![item("a", &[])],
+                RankOptions {
+                    freshness_half_life_ms: Some(h),
+                    ..RankOptions::default()
+                },
+            ),
+            "freshness_half_life_ms",
+        );
+    }
+    let mut old = item("old", &["227"]);
+    old.published_at_ms = Some(i64::MIN);
+    let mut new = item("new", &["227"]);
+    new.published_at_ms = Some(i64::MAX);
+    let ranked = e
+        .rank_items(
+            vec![old, new],
+            RankOptions {
+                limit: u32::MAX,
+                diversity: 1.0,
+                freshness_half_life_ms: Some(i64::MAX),
+            },
+        )
+        .unwrap();
+    assert!(ranked.iter().all(|r| r.score.is_finite()), "{ranked:?}");
+    // Huge finite, zero and mismatched embeddings, under full diversity (MMR
+    // compares the items' embeddings with each other).
+    let embedded = |id: &str, emb: Vec<f32>| ContentItem {
+        embedding: emb,
+        ..item(id, &["227"])
+    };
+    let ranked = e
+        .rank_items(
+            vec![
+                embedded("max", vec![f32::MAX; 256]),
+                embedded("min", vec![f32::MIN, f32::MAX]),
+                embedded("zero", vec![0.0; 2]),
+                embedded("tiny", vec![f32::MIN_POSITIVE, -0.0]),
+                embedded("three", vec![1.0; 3]),
+            ],
+            RankOptions {
+                diversity: 1.0,
+                ..RankOptions::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(ranked.len(), 5);
+    assert!(
+        ranked
+            .iter()
+            .all(|r| r.score.is_finite() && (0.0..=1.5).contains(&r.score)),
+        "{ranked:?}"
+    );
+    invalid_argument(
+        e.rank_items(
+            vec![embedded("big", vec![0.0; 257])],
+            RankOptions::default(),
+        ),
+        "embedding",
+    );
+    invalid_argument(
+        e.rank_items(
+            (0..10_001).map(|i| item(&i.to_string(), &[])).collect(),
+            RankOptions::default(),
+        ),
+        "items",
+    );
+
+    // The auditor.
+    for m in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0] {
+        invalid_argument(audit_payloads(Vec::new(), Some(m)), "max_epsilon");
+    }
+    let v = audit_payloads(vec![huge.clone(), String::new(), "[".repeat(100_000)], None).unwrap();
+    assert!(!v.passed);
+    assert_eq!(v.payloads, 2);
+    assert!(v.violations.iter().all(|x| x.rule == "json"), "{v:?}");
+    assert!(audit_payloads(vec![String::new(); 3], None).unwrap().passed);
+
+    e.close().unwrap();
+}
+
+/// Every call the engine has, on `e`: each result must be a success or an
+/// error `allowed` lets through (`allowed(None)`: whether a success is fine).
+fn every_call(e: &Arc<Engine>, bundle: &[u8], allowed: &dyn Fn(Option<&HearthError>) -> bool) {
+    fn chk<T>(
+        what: &str,
+        r: Result<T, HearthError>,
+        allowed: &dyn Fn(Option<&HearthError>) -> bool,
+    ) {
+        let err = r.err();
+        assert!(allowed(err.as_ref()), "{what}: {err:?}");
+    }
+    chk("record", e.record(view(&["227"]), None), allowed);
+    chk(
+        "record_batch",
+        e.record_batch(vec![TimedEvent {
+            event: view(&["533"]),
+            at_ms: None,
+        }]),
+        allowed,
+    );
+    chk("interests", e.interests(), allowed);
+    chk("remove_interest", e.remove_interest("533".into()), allowed);
+    chk("allow_interest", e.allow_interest("533".into()), allowed);
+    chk("suppressed_topics", e.suppressed_topics(), allowed);
+    chk("traits", e.traits(), allowed);
+    chk(
+        "remove_trait",
+        e.remove_trait("spending_tier".into()),
+        allowed,
+    );
+    chk(
+        "allow_trait",
+        e.allow_trait("spending_tier".into()),
+        allowed,
+    );
+    chk("consent", e.consent(), allowed);
+    chk("set_consent", e.set_consent(Consent::Personalised), allowed);
+    chk("export", e.export(), allowed);
+    chk(
+        "install_catalog",
+        e.install_catalog(bundle.to_vec()),
+        allowed,
+    );
+    chk("catalog", e.catalog(), allowed);
+    let ads = e.select_ads(request());
+    if let Ok(r) = &ads {
+        for c in &r.choices {
+            chk(
+                "record_ad_event",
+                e.record_ad_event(c.token.clone(), AdEventKind::Impression),
+                allowed,
+            );
+        }
+    }
+    chk("select_ads", ads, allowed);
+    chk(
+        "record_ad_event",
+        e.record_ad_event("forged".into(), AdEventKind::Click),
+        // A forged token is refused, unless the engine is closed.
+        &|err| allowed(err) || (allowed(None) && err == Some(&HearthError::InvalidAdToken)),
+    );
+    chk(
+        "record_conversion_url",
+        e.record_conversion_url("https://example.invalid/".into()),
+        allowed,
+    );
+    chk("ad_history", e.ad_history(), allowed);
+    chk("hidden_advertisers", e.hidden_advertisers(), allowed);
+    chk(
+        "unhide_advertiser",
+        e.unhide_advertiser("a".into()),
+        allowed,
+    );
+    chk(
+        "rank_items",
+        e.rank_items(vec![item("a", &["227"])], RankOptions::default()),
+        allowed,
+    );
+    chk("pending_reports", e.pending_reports(), allowed);
+    chk("acknowledge", e.acknowledge(1), allowed);
+    chk("sent_reports", e.sent_reports(), allowed);
+    chk("privacy_budget", e.privacy_budget(), allowed);
+    chk("status", e.status(), allowed);
+    chk("flush", e.flush(), allowed);
+    chk("reset", e.reset(), allowed);
+}
+
+#[test]
+fn a_manual_clock_at_the_ends_of_time() {
+    let (bundle, public_key) = sample_bundle(1);
+    for start in [i64::MIN, -1, 0, i64::MAX] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(start);
+        let e = Engine::open_with_clock(
+            config(dir.path(), [1; 32], vec![public_key.clone()]),
+            Arc::clone(&clock),
+        )
+        .unwrap();
+        let t = std::time::Instant::now();
+        // A catalog offered when the clock says 9999 has expired.
+        every_call(&e, &bundle, &|err| {
+            matches!(err, None | Some(HearthError::CatalogExpired { .. }))
+        });
+        for to in [i64::MAX, i64::MIN, now_ms(), i64::MAX] {
+            clock.set(to);
+            every_call(&e, &bundle, &|err| {
+                matches!(err, None | Some(HearthError::CatalogExpired { .. }))
+            });
+        }
+        clock.advance(i64::MAX);
+        clock.advance(i64::MIN);
+        clock.advance(i64::MIN);
+        assert_eq!(clock.now_ms(), i64::MIN);
+        every_call(&e, &bundle, &|err| {
+            matches!(err, None | Some(HearthError::CatalogExpired { .. }))
+        });
+        e.close().unwrap();
+        eprintln!("clock from {start}: {:?}", t.elapsed());
+    }
+}
+
+#[test]
+fn every_call_after_close_is_closed_even_while_other_threads_call() {
+    let (bundle, public_key) = sample_bundle(1);
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(config(dir.path(), [1; 32], vec![public_key.clone()])).unwrap();
+    e.install_catalog(bundle.clone()).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (e, bundle, stop) = (Arc::clone(&e), bundle.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut rounds = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || rounds < 2 {
+                    every_call(&e, &bundle, &|err| {
+                        matches!(err, None | Some(HearthError::Closed))
+                    });
+                    rounds += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    e.close().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    // After close: every call is Closed, close again is harmless.
+    every_call(&e, &bundle, &|err| err == Some(&HearthError::Closed));
+    assert_eq!(e.close(), Ok(()));
 }

@@ -14,8 +14,8 @@ enum AppEnvironment {
             configuration: DemoConfiguration(
                 directory: directory,
                 // A ManualClock that follows the system clock plus the days
-                // skipped on the privacy screen; a production app leaves
-                // EngineConfig.clock nil.
+                // skipped on the privacy screen; a production app calls
+                // Engine.open(config:), the system clock.
                 clock: .systemPlusSkippedDays,
                 // The sample catalog is German; a real app passes the user's
                 // own locale, region and time zone here.

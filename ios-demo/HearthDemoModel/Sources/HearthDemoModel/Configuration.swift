@@ -42,8 +42,8 @@ public enum ConsentChoice: String, Sendable, Equatable, CaseIterable, Identifiab
 ///
 /// Reports close at the end of a UTC day, so without help a demo would have
 /// to wait until midnight UTC to show a payload. The demo therefore always
-/// gives the engine a `ManualClock` (`EngineConfig.clock`) and moves it
-/// itself. A production app leaves `EngineConfig.clock` nil: the engine then
+/// gives the engine a `ManualClock` (`Engine.openWithClock`) and moves it
+/// itself. A production app calls `Engine.open(config:)`: the engine then
 /// reads the system clock.
 public enum DemoClockMode: Sendable, Equatable {
     /// The system clock plus the whole days skipped with

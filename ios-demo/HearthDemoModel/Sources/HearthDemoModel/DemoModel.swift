@@ -458,10 +458,11 @@ public final class DemoModel: @unchecked Sendable {
             trustedKeys: trusted,
             defaultConsent: configuration.defaultConsent.sdk,
             limits: EngineLimits(exploration: configuration.exploration),
-            selectionSeed: configuration.selectionSeed,
-            clock: clock
+            selectionSeed: configuration.selectionSeed
         )
-        let e = try Engine.open(config: config)
+        // A production app calls Engine.open(config:) (system clock); the
+        // demo's clock can skip days to show a report closing.
+        let e = try Engine.openWithClock(config: config, clock: clock)
         engine = e
         current.isOpen = true
         // A refused catalog is not fatal: the app runs without ads. Its error

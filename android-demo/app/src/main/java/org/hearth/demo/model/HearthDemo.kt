@@ -387,17 +387,17 @@ class HearthDemo(
             prepareClockLocked()
             val key = settings.keys.storeKey()
             try {
-                Engine.open(
-                    EngineConfig(
-                        storageDir = settings.storageDir.path,
-                        key = key,
-                        trustedKeys = settings.catalog.trustedKeys(),
-                        defaultConsent = null,
-                        limits = settings.limits,
-                        selectionSeed = settings.selectionSeed,
-                        clock = manualClock,
-                    ),
+                val config = EngineConfig(
+                    storageDir = settings.storageDir.path,
+                    key = key,
+                    trustedKeys = settings.catalog.trustedKeys(),
+                    defaultConsent = null,
+                    limits = settings.limits,
+                    selectionSeed = settings.selectionSeed,
                 )
+                // A production app calls Engine.open(config) (system clock);
+                // the demo's clock can skip days to show a report closing.
+                manualClock?.let { Engine.openWithClock(config, it) } ?: Engine.open(config)
             } finally {
                 key.fill(0)
             }

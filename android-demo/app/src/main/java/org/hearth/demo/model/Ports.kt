@@ -95,7 +95,7 @@ fun interface ReportUploader {
  * [Shifted], real time plus a "skip to tomorrow" offset.
  */
 sealed interface ClockChoice {
-    /** The device clock (`EngineConfig.clock = null`): what a production app uses. */
+    /** The device clock (`Engine.open`, no ManualClock): what a production app uses. */
     data object System : ClockChoice
 
     /**
