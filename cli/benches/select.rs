@@ -322,6 +322,7 @@ impl Setup {
                 pos += 1;
                 let Ok(m) = eligibility::set(
                     s,
+                    &self.cat.index,
                     entry,
                     &user,
                     &self.ctx,

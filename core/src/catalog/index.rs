@@ -27,10 +27,12 @@ pub struct SetEntry {
     pub set: u32,
     /// Advertiser position in [`Catalog::advertisers`].
     pub advertiser: u32,
-    /// Include topics with their minimum weights.
-    pub include: Vec<(TopicIdx, f32)>,
-    /// Exclude topics.
-    pub exclude: Vec<TopicIdx>,
+    /// Include topics with their minimum weights: a run of
+    /// [`CatalogIndex::include_pool`] (read it with [`CatalogIndex::include`]).
+    pub include: CodeRun,
+    /// Exclude topics: a run of [`CatalogIndex::exclude_pool`] (read it with
+    /// [`CatalogIndex::exclude`]).
+    pub exclude: CodeRun,
     /// [`id_hash`] of the set's id.
     pub id_hash: u64,
 }
@@ -42,7 +44,7 @@ pub fn id_hash(id: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(id)
 }
 
-/// A run of interned codes in [`CatalogIndex::codes`].
+/// A run of consecutive entries in one of the index's pools.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CodeRun {
     /// First position.
@@ -139,6 +141,16 @@ pub struct CatalogIndex {
     pub locale_names: Vec<String>,
     /// Distinct app-section targets.
     pub section_names: Vec<String>,
+    /// Every set's include topics, set after set (sets are scanned in
+    /// ascending position, so this is read front to back).
+    pub include_pool: Vec<(TopicIdx, f32)>,
+    /// Every set's exclude topics, set after set.
+    pub exclude_pool: Vec<TopicIdx>,
+}
+
+fn slice<T>(pool: &[T], r: CodeRun) -> &[T] {
+    let start = r.start as usize;
+    pool.get(start..start + r.len as usize).unwrap_or_default()
 }
 
 fn pos(i: usize) -> Result<u32> {
@@ -179,21 +191,24 @@ impl CatalogIndex {
             });
             for (si, s) in c.creative_sets.iter().enumerate() {
                 let n = pos(idx.sets.len())?;
-                let include = s
-                    .include_topics
-                    .iter()
-                    .map(|t| Ok((tax.idx(&t.topic)?, t.min_weight)))
-                    .collect::<Result<Vec<_>>>()?;
-                let exclude = s
-                    .exclude_topics
-                    .iter()
-                    .map(|t| tax.idx(t))
-                    .collect::<Result<Vec<_>>>()?;
-                if include.is_empty() {
+                let include = CodeRun {
+                    start: pos(idx.include_pool.len())?,
+                    len: pos(s.include_topics.len())?,
+                };
+                for t in &s.include_topics {
+                    let topic = tax.idx(&t.topic)?;
+                    idx.include_pool.push((topic, t.min_weight));
+                    idx.by_topic.entry(topic).or_default().push(n);
+                }
+                if s.include_topics.is_empty() {
                     idx.untargeted.push(n);
                 }
-                for &(t, _) in &include {
-                    idx.by_topic.entry(t).or_default().push(n);
+                let exclude = CodeRun {
+                    start: pos(idx.exclude_pool.len())?,
+                    len: pos(s.exclude_topics.len())?,
+                };
+                for t in &s.exclude_topics {
+                    idx.exclude_pool.push(tax.idx(t)?);
                 }
                 idx.creatives += s.creatives.len();
                 idx.sets.push(SetEntry {
@@ -214,10 +229,17 @@ impl CatalogIndex {
 
     /// The interned codes of a run.
     pub fn run(&self, r: CodeRun) -> &[u16] {
-        let start = r.start as usize;
-        self.codes
-            .get(start..start + r.len as usize)
-            .unwrap_or_default()
+        slice(&self.codes, r)
+    }
+
+    /// A set's include topics with their minimum weights.
+    pub fn include(&self, e: &SetEntry) -> &[(TopicIdx, f32)] {
+        slice(&self.include_pool, e.include)
+    }
+
+    /// A set's exclude topics.
+    pub fn exclude(&self, e: &SetEntry) -> &[TopicIdx] {
+        slice(&self.exclude_pool, e.exclude)
     }
 
     /// Positions of the sets that include any of `topics`, deduplicated, in

@@ -311,6 +311,7 @@ fn weight(user: &UserSide<'_>, t: u32) -> f64 {
 #[allow(clippy::too_many_arguments)]
 pub fn set<C>(
     s: &CreativeSet<C>,
+    idx: &CatalogIndex,
     entry: &SetEntry,
     user: &UserSide<'_>,
     ctx: &RequestContext,
@@ -321,24 +322,24 @@ pub fn set<C>(
     // Targeting first: it rejects most candidates and is cheapest.
     let mut interest = 0.0f64;
     let mut context = false;
-    for &(t, min) in &entry.include {
+    let include = idx.include(entry);
+    for &(t, min) in include {
         let w = weight(user, t);
         if w > 0.0 && w >= f64::from(min) {
             interest = interest.max(w);
         }
         context |= ctx.covers(t);
     }
-    if !entry.include.is_empty() && interest == 0.0 && !context {
+    if !include.is_empty() && interest == 0.0 && !context {
         return Err(Ineligible::NotTargeted);
     }
-    for &x in &entry.exclude {
+    for &x in idx.exclude(entry) {
         if weight(user, x) > 0.0 || ctx.covers(x) {
             return Err(Ineligible::AntiTargeted);
         }
     }
     if !user.hidden.is_empty()
-        && entry
-            .include
+        && include
             .iter()
             .any(|&(t, _)| user.hidden.get(t as usize).copied().unwrap_or(false))
     {

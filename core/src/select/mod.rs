@@ -398,6 +398,9 @@ pub fn select(
         .last_impression()
         .map(|h| h.ad.creative_id.as_str());
     let mut cands: Vec<Candidate> = Vec::with_capacity(sets.len());
+    // The slot loop below scans every candidate once per slot: it reads this
+    // compact copy (sort key, campaign, advertiser), not the full records.
+    let mut slim: Vec<(u128, u32, u32)> = Vec::with_capacity(sets.len());
     for pos in sets {
         let Some(entry) = idx.sets.get(pos as usize) else {
             continue;
@@ -437,7 +440,8 @@ pub fn select(
             Some(Some((id, st))) => (*id == s.id).then_some(*st),
             Some(None) => user.book.set_stats(&s.id),
         };
-        let Ok(matched) = eligibility::set(s, entry, user, ctx, set_stats, now, cfg.dismiss_limit)
+        let Ok(matched) =
+            eligibility::set(s, idx, entry, user, ctx, set_stats, now, cfg.dismiss_limit)
         else {
             continue;
         };
@@ -452,7 +456,7 @@ pub fn select(
             shows_7d: matched.shows_7d,
         };
         let p = model.p(&features);
-        cands.push(Candidate {
+        let cand = Candidate {
             set_pos: pos,
             campaign: entry.campaign,
             set: entry.set,
@@ -462,7 +466,9 @@ pub fn select(
             p,
             features,
             matched,
-        });
+        };
+        slim.push((sort_key(&cand), cand.campaign, cand.advertiser));
+        cands.push(cand);
     }
     if cands.is_empty() {
         return Selection {
@@ -475,28 +481,22 @@ pub fn select(
     // positions are unique, so this is one total order. The candidates are
     // not sorted: each slot only needs the first one or two in this order
     // (found by linear scans), or, when exploring, the one of a random rank.
-    let keys: Vec<u128> = cands.iter().map(sort_key).collect();
 
     // Stages 6–7: fill slots.
     let mut picks: Vec<Pick> = Vec::new();
+    // Campaigns and advertisers already picked, and candidates used.
+    let mut taken: Vec<(u32, u32)> = Vec::new();
     let mut used = vec![false; cands.len()];
     for _ in 0..slots {
-        let allowed = |i: usize, c: &Candidate, used: &[bool], picks: &[Pick]| {
-            !used.get(i).copied().unwrap_or(true)
-                && !picks.iter().any(|p| {
-                    p.campaign == c.campaign
-                        || idx
-                            .sets
-                            .get(p.set_pos as usize)
-                            .is_some_and(|e| e.advertiser == c.advertiser)
-                })
-        };
         // The allowed candidates with their keys, in no particular order.
-        let avail: Vec<(u128, usize)> = cands
+        let avail: Vec<(u128, usize)> = slim
             .iter()
             .enumerate()
-            .filter(|(i, c)| allowed(*i, c, &used, &picks))
-            .filter_map(|(i, _)| Some((*keys.get(i)?, i)))
+            .filter(|&(i, &(_, campaign, advertiser))| {
+                !used.get(i).copied().unwrap_or(true)
+                    && !taken.iter().any(|&(c, a)| c == campaign || a == advertiser)
+            })
+            .map(|(i, &(key, _, _))| (key, i))
             .collect();
         if avail.is_empty() {
             break;
@@ -584,6 +584,7 @@ pub fn select(
         if let Some(u) = used.get_mut(i) {
             *u = true;
         }
+        taken.push((c.campaign, c.advertiser));
         let basis = if explore {
             Basis::Exploration
         } else if c.matched.interest > 0.0 || c.matched.traits {
@@ -689,7 +690,8 @@ pub fn explain(
         .and_then(|c| c.creative_sets.get(pick.set as usize));
     let mut interests: Vec<MatchedInterest> = entry
         .map(|e| {
-            e.include
+            cat.index
+                .include(e)
                 .iter()
                 .filter_map(|&(t, min)| {
                     let w = weights.get(t as usize).copied().unwrap_or(0.0);
@@ -715,7 +717,8 @@ pub fn explain(
         .unwrap_or_default();
     let page_topics: Vec<String> = entry
         .map(|e| {
-            e.include
+            cat.index
+                .include(e)
                 .iter()
                 .filter(|&&(t, _)| ctx.covers(t))
                 .filter_map(|&(t, _)| tax.get(t).map(|x| x.label.clone()))
