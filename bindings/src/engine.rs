@@ -209,17 +209,6 @@ impl Engine {
     /// `InvalidArgument` (empty or long placement id, 0 or too many slots,
     /// over-long text) and `UnknownTopic` (context topics).
     pub fn select_ads(&self, request: AdRequest) -> Result<AdResponse> {
-        // hearth-core checks `utc_offset_minutes.abs() > 14 * 60`
-        // (core/src/select/mod.rs, `RequestContext::resolve`), which overflows
-        // for i32::MIN: a panic in debug builds, and in release builds the
-        // value wraps to itself and is accepted. Refused here, with the core's
-        // error, until that check uses `unsigned_abs`.
-        if request.context.utc_offset_minutes == i32::MIN {
-            return Err(HearthError::InvalidArgument {
-                name: "context.utc_offset_minutes".into(),
-                reason: "must be within ±14 hours".into(),
-            });
-        }
         Ok(self.inner.select_ads(&request.into())?.into())
     }
 

@@ -344,6 +344,11 @@ struct Inner {
     signal: Mutex<Signal>,
     cv: Condvar,
     closed: AtomicBool,
+    /// Held shared by every call for its whole duration and exclusively by
+    /// `close`, so `close` waits for calls in flight: none can report success
+    /// for work that close's final write missed, or write after the directory
+    /// was released.
+    gate: RwLock<()>,
 }
 
 /// The Hearth engine. See the [module docs](self) for the durability contract.
@@ -490,6 +495,7 @@ impl Engine {
             signal: Mutex::new(Signal::default()),
             cv: Condvar::new(),
             closed: AtomicBool::new(false),
+            gate: RwLock::new(()),
         });
         // A migrated or re-tagged state is written in the current schema at once.
         inner.persist()?;
@@ -534,11 +540,18 @@ impl Engine {
         Ok(())
     }
 
-    fn check_open(&self) -> Result<()> {
+    /// `Err(Closed)` after `close`; otherwise a guard the call holds until it
+    /// returns (see `Inner::gate`).
+    fn check_open(&self) -> Result<RwLockReadGuard<'_, ()>> {
+        let guard = self
+            .inner
+            .gate
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         if self.inner.closed.load(Ordering::Acquire) {
             Err(Error::Closed)
         } else {
-            Ok(())
+            Ok(guard)
         }
     }
 
@@ -554,7 +567,7 @@ impl Engine {
     /// for the time rules). Unknown topic ids and out-of-range arguments are
     /// errors, and leave the profile unchanged.
     pub fn record(&self, event: &Event) -> Result<RecordOutcome> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let is_feedback = matches!(event.data, crate::profile::EventData::Feedback { .. });
         let conversion_name;
@@ -620,7 +633,7 @@ impl Engine {
     /// The bundle is taken by value and kept: the installed catalog reads creative
     /// text from it in place instead of copying it.
     pub fn install_catalog(&self, bytes: Vec<u8>) -> Result<InstallOutcome> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let _one_at_a_time = lock(&inner.install_lock);
         let verified = VerifiedBundle::verify(bytes, &inner.trusted_keys, inner.max_catalog_bytes)?;
@@ -663,7 +676,7 @@ impl Engine {
 
     /// The active catalog, if one is installed and verified.
     pub fn catalog(&self) -> Result<Option<Arc<InstalledCatalog>>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         Ok(lock(&self.inner.catalog).active.clone())
     }
 
@@ -676,7 +689,7 @@ impl Engine {
     /// `no_fill`. Invalid requests (empty placement id, 0 or too many slots,
     /// unknown topic ids, over-long text) are errors.
     pub fn select_ads(&self, request: &AdRequest) -> Result<AdResponse> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let cfg = &inner.select_cfg;
         if request.placement_id.is_empty() || request.placement_id.len() > 64 {
@@ -836,7 +849,7 @@ impl Engine {
         token: &str,
         kind: AdEventKind,
     ) -> Result<crate::ads::AdEventOutcome> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let catalog = lock(&inner.catalog).active.clone();
         let out = {
@@ -894,7 +907,7 @@ impl Engine {
     /// observation window is still open gets one conversion. Returns whether one
     /// was attributed. The URL is not stored.
     pub fn record_conversion_url(&self, url: &str) -> Result<bool> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         if url.len() > 2048 {
             return Err(Error::InvalidArgument {
                 name: "url",
@@ -940,7 +953,7 @@ impl Engine {
 
     /// The ads shown in the last 30 days, newest first, with the user's reactions.
     pub fn ad_history(&self) -> Result<Vec<AdHistoryEntry>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let catalog = lock(&self.inner.catalog).active.clone();
         let mut live = lock(&self.inner.live);
         let now = live.now(&*self.inner.clock);
@@ -978,13 +991,13 @@ impl Engine {
 
     /// Advertisers the user hid.
     pub fn hidden_advertisers(&self) -> Result<Vec<String>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         Ok(lock(&self.inner.live).ads.hidden_advertisers().to_vec())
     }
 
     /// Show a hidden advertiser's ads again. Persisted before returning.
     pub fn unhide_advertiser(&self, advertiser_id: &str) -> Result<bool> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         self.mutate_durably(|live, _| live.ads.unhide(advertiser_id))
     }
 
@@ -996,7 +1009,7 @@ impl Engine {
     /// [`Engine::acknowledge`]. Upload each `payload` as is. Blocking (a few
     /// milliseconds at most): call it from a background job, e.g. daily.
     pub fn pending_reports(&self) -> Result<Vec<PendingReport>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         self.close_periods()?;
         let ledger = lock(&self.inner.ledger);
         Ok(ledger
@@ -1014,7 +1027,7 @@ impl Engine {
     /// Mark a report as uploaded. Returns false if the handle is unknown or was
     /// already acknowledged. Persisted before returning.
     pub fn acknowledge(&self, handle: u64) -> Result<bool> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let now = lock(&inner.live).now(&*inner.clock);
         let mut ledger = lock(&inner.ledger);
@@ -1035,7 +1048,7 @@ impl Engine {
     /// Every payload produced in the last 30 days (and any still pending), newest
     /// first: the transparency log for the user and for auditors.
     pub fn sent_reports(&self) -> Result<Vec<SentReport>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let ledger = lock(&self.inner.ledger);
         Ok(ledger
             .reports
@@ -1054,7 +1067,7 @@ impl Engine {
     /// The privacy budget: ε per metric per period, the 7-period cap, and what
     /// the last 7 periods spent.
     pub fn privacy_budget(&self) -> Result<BudgetStatus> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let now = lock(&inner.live).now(&*inner.clock);
         let ledger = lock(&inner.ledger);
@@ -1159,7 +1172,7 @@ impl Engine {
         items: &[crate::rank::Item],
         options: &crate::rank::RankOptions,
     ) -> Result<Vec<crate::rank::RankedItem>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let (weights, now) = {
             let mut live = lock(&inner.live);
@@ -1177,7 +1190,7 @@ impl Engine {
     /// The user's interests, heaviest first, each with its reason. Empty when
     /// consent is off.
     pub fn interests(&self) -> Result<Vec<Interest>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
@@ -1187,7 +1200,7 @@ impl Engine {
     /// Current topic weights (index, weight), heaviest first: the input of
     /// selection and ranking.
     pub fn topic_weights(&self) -> Result<Vec<(crate::taxonomy::TopicIdx, f64)>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
@@ -1200,7 +1213,7 @@ impl Engine {
     /// Remove an interest and keep it (and its subtopics) out of the profile
     /// until [`Engine::allow_interest`]. Persisted before returning.
     pub fn remove_interest(&self, topic_id: &str) -> Result<()> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let idx = self.inner.tax.idx(topic_id)?;
         self.mutate_durably(|live, tax| live.profile.suppress(tax, idx))
     }
@@ -1208,14 +1221,14 @@ impl Engine {
     /// Undo a hide or a removal: the topic may be learned again. Returns whether
     /// it was suppressed. Persisted before returning.
     pub fn allow_interest(&self, topic_id: &str) -> Result<bool> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let idx = self.inner.tax.idx(topic_id)?;
         self.mutate_durably(|live, _| live.profile.allow(idx))
     }
 
     /// Ids of topics the user hid or removed.
     pub fn suppressed_topics(&self) -> Result<Vec<String>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         Ok(lock(&self.inner.live)
             .profile
             .suppressed_ids(&self.inner.tax))
@@ -1224,7 +1237,7 @@ impl Engine {
     /// Traits inferred on the phone, each with its reason. Empty unless consent
     /// is personalised.
     pub fn traits(&self) -> Result<Vec<InferredTrait>> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
@@ -1239,7 +1252,7 @@ impl Engine {
     /// Remove a trait (by its id, e.g. `spending_tier`) and its evidence, and stop
     /// inferring it. Persisted before returning.
     pub fn remove_trait(&self, trait_id: &str) -> Result<()> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let known =
             self.mutate_durably(|live, _| live.profile.remove_trait(&self.inner.rules, trait_id))?;
         if known {
@@ -1257,20 +1270,20 @@ impl Engine {
 
     /// Let a removed trait be inferred again. Returns whether it was removed.
     pub fn allow_trait(&self, trait_id: &str) -> Result<bool> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         self.mutate_durably(|live, _| live.profile.allow_trait(trait_id))
     }
 
     /// The current consent.
     pub fn consent(&self) -> Result<Consent> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         Ok(lock(&self.inner.live).consent)
     }
 
     /// Change consent. [`Consent::Off`] erases the profile and traits.
     /// Persisted before returning.
     pub fn set_consent(&self, consent: Consent) -> Result<()> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         self.mutate_durably(|live, _| {
             live.consent = consent;
             if consent == Consent::Off {
@@ -1283,9 +1296,12 @@ impl Engine {
     /// Erase everything on disk and in memory; the engine stays open with a fresh
     /// state and the default consent.
     pub fn reset(&self) -> Result<()> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
+        // Lock order, as everywhere: writer, ledger, state (`close_periods`
+        // holds the ledger while it reads the state).
         let _w = lock(&inner.write_lock);
+        let mut ledger = lock(&inner.ledger);
         let mut live = lock(&inner.live);
         inner.store.remove(STATE_RECORD)?;
         let now = live.now(&*inner.clock);
@@ -1311,7 +1327,7 @@ impl Engine {
 
     /// All stored user data as pretty JSON, for data-portability requests.
     pub fn export(&self) -> Result<String> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
@@ -1338,7 +1354,7 @@ impl Engine {
 
     /// Status for diagnostics and status screens.
     pub fn status(&self) -> Result<EngineStatus> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         let inner = &*self.inner;
         let state_bytes = inner.store.file_len(STATE_RECORD)?.unwrap_or(0);
         let (catalog, load_error) = {
@@ -1383,13 +1399,19 @@ impl Engine {
 
     /// Write everything recorded so far to disk before returning.
     pub fn flush(&self) -> Result<()> {
-        self.check_open()?;
+        let _open = self.check_open()?;
         self.inner.persist()
     }
 
     /// Flush, stop the background writer and release the directory. Further
     /// calls fail with [`Error::Closed`]. Calling it twice is harmless.
     pub fn close(&self) -> Result<()> {
+        // Wait for the calls in flight; later ones see `closed`.
+        let _exclusive = self
+            .inner
+            .gate
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         if self.inner.closed.swap(true, Ordering::AcqRel) {
             return Ok(());
         }

@@ -1794,3 +1794,52 @@ fn typed_errors_for_damaged_state_and_erase_storage_recovers() {
     // Erasing a missing directory is fine.
     assert!(Engine::erase_storage(dir.path().join("never-created")).is_ok());
 }
+
+/// `close` waits for calls in flight: every `record` that reported
+/// `Recorded` is in the state close wrote, even when threads are still
+/// recording while another thread closes (before the fix, a record that
+/// passed the open check could finish after close's final write and be lost).
+#[test]
+fn close_waits_for_calls_in_flight_and_loses_no_reported_event() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = clock_at(T0);
+        let engine = Arc::new(open_personalised(dir.path(), &clock));
+        let recorded = Arc::new(AtomicU64::new(0));
+        let closed_seen = Arc::new(AtomicU64::new(0));
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (engine, recorded, closed_seen) =
+                    (Arc::clone(&engine), Arc::clone(&recorded), Arc::clone(&closed_seen));
+                std::thread::spawn(move || loop {
+                    match engine.record(&Event::view(&["227", "225"])) {
+                        Ok(o) => {
+                            assert_eq!(o.status, RecordStatus::Recorded);
+                            recorded.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Err(Error::Closed) => {
+                            closed_seen.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(20 + 10 * round));
+        engine.close().unwrap();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(closed_seen.load(Ordering::SeqCst), 4);
+        let reported = recorded.load(Ordering::SeqCst);
+        assert!(reported > 0);
+        let again = reopen(dir.path(), &clock);
+        assert_eq!(
+            again.status().unwrap().events_recorded,
+            reported,
+            "round {round}: every event reported as recorded is stored"
+        );
+    }
+}

@@ -212,18 +212,18 @@ pub fn parse_header(bytes: &[u8]) -> Result<(BundleHeader, std::ops::Range<usize
             "reserved header bytes are not zero".into(),
         ));
     }
-    let n = u32::from_le_bytes(le(bytes, 40)) as usize;
-    let expected = HEADER_LEN + n + SIGNATURE_LEN;
-    if bytes.len() < expected {
-        return Err(Error::CatalogTruncated {
-            expected: expected as u64,
-            actual: bytes.len() as u64,
-        });
+    // In u64: on a 32-bit target a length field near u32::MAX would overflow
+    // `usize` arithmetic.
+    let n = u64::from(u32::from_le_bytes(le(bytes, 40)));
+    let expected = (HEADER_LEN + SIGNATURE_LEN) as u64 + n;
+    let actual = bytes.len() as u64;
+    if actual < expected {
+        return Err(Error::CatalogTruncated { expected, actual });
     }
-    if bytes.len() > expected {
+    if actual > expected {
         return Err(Error::CatalogMalformed(format!(
             "{} trailing bytes after the signature",
-            bytes.len() - expected
+            actual - expected
         )));
     }
     let header = BundleHeader {
@@ -238,7 +238,9 @@ pub fn parse_header(bytes: &[u8]) -> Result<(BundleHeader, std::ops::Range<usize
             "expires_at is not after created_at".into(),
         ));
     }
-    Ok((header, HEADER_LEN..HEADER_LEN + n))
+    // `bytes.len() == expected` here, so the body length fits `usize`.
+    let body_len = bytes.len() - HEADER_LEN - SIGNATURE_LEN;
+    Ok((header, HEADER_LEN..HEADER_LEN + body_len))
 }
 
 /// Check size, framing and signature; returns the header and the signed body.

@@ -180,7 +180,7 @@ impl RequestContext {
                 return arg(name, "must be 1..=32 bytes when given".into());
             }
         }
-        if ctx.utc_offset_minutes.abs() > 14 * 60 {
+        if ctx.utc_offset_minutes.unsigned_abs() > 14 * 60 {
             return arg(
                 "context.utc_offset_minutes",
                 "must be within ±14 hours".into(),
@@ -789,6 +789,34 @@ pub fn url_matches(pattern: &str, url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: `i32::MIN.abs()` overflows (a panic in debug builds, and
+    /// accepted as in range in release builds).
+    #[test]
+    fn utc_offsets_outside_14_hours_are_refused_at_both_ends_of_i32() {
+        let tax = Taxonomy::iab().unwrap();
+        for (offset, ok) in [
+            (i32::MIN, false),
+            (i32::MIN + 1, false),
+            (-841, false),
+            (-840, true),
+            (840, true),
+            (841, false),
+            (i32::MAX, false),
+        ] {
+            let ctx = AdContext {
+                utc_offset_minutes: offset,
+                ..AdContext::default()
+            };
+            let r = RequestContext::resolve(&ctx, &tax);
+            assert_eq!(r.is_ok(), ok, "{offset}: {r:?}");
+            if !ok {
+                assert!(
+                    matches!(r, Err(Error::InvalidArgument { name, .. }) if name == "context.utc_offset_minutes")
+                );
+            }
+        }
+    }
 
     #[test]
     fn sort_key_orders_like_the_comparator() {
