@@ -16,6 +16,19 @@ pub const HOUR_MS: i64 = 60 * MINUTE_MS;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 
+/// The earliest time the engine works with: the Unix epoch.
+pub const EARLIEST: Timestamp = 0;
+/// The latest time the engine works with: 9999-12-31T23:59:59.999Z, the last
+/// instant a report period (`YYYY-MM-DD`) can name.
+pub const LATEST: Timestamp = 253_402_300_799_999;
+
+/// A clock reading brought into [`EARLIEST`]`..=`[`LATEST`]. A clock outside
+/// that range is broken (or abused); clamping keeps every duration the engine
+/// computes far from `i64` overflow and every report period a real date.
+pub fn clamp(t: Timestamp) -> Timestamp {
+    t.clamp(EARLIEST, LATEST)
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync + Debug {
     /// The current time in milliseconds since the Unix epoch.
@@ -31,7 +44,7 @@ impl Clock for SystemClock {
         match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
             Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
             // A clock set before 1970: report the epoch rather than fail.
-            Err(_) => 0,
+            Err(_) => EARLIEST,
         }
     }
 }

@@ -25,12 +25,15 @@
 //!
 //! The engine's "now" is the injected clock, never allowed to run backwards: if
 //! the clock moves back, the engine keeps using the latest time it has seen (the
-//! high-water mark, persisted) until the clock catches up.
+//! high-water mark, persisted) until the clock catches up. Readings outside
+//! 1970-01-01 ..= 9999-12-31 (see [`crate::clock::clamp`]) count as the nearer
+//! end of that range, so a broken clock cannot overflow a computation or make a
+//! report period that is not a date.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -301,7 +304,7 @@ impl Live {
         }
     }
     fn now(&mut self, clock: &dyn Clock) -> Timestamp {
-        let c = clock.now_ms();
+        let c = crate::clock::clamp(clock.now_ms());
         if c > self.high_water {
             self.high_water = c;
         }
@@ -414,11 +417,12 @@ impl Engine {
         let (persisted, needs_write) = match store.load(STATE_RECORD)? {
             None => (None, false),
             Some(rec) => {
-                let (s, migrated) = state::decode(
+                let (mut s, migrated) = state::decode(
                     rec.schema_version,
                     &rec.payload,
                     &store.path_of(STATE_RECORD),
                 )?;
+                s.sanitize();
                 let retagged = s.taxonomy_version != tax.version();
                 (Some(s), migrated || retagged)
             }
@@ -426,7 +430,7 @@ impl Engine {
         let secret = random_bytes()?;
         let live = match persisted {
             None => {
-                let now = clock.now_ms();
+                let now = crate::clock::clamp(clock.now_ms());
                 let ads = AdBook::restore(AdSnapshot::default(), secret);
                 let mut l = Live::fresh(config.default_consent, now, 0, ads);
                 // The token secret must survive restarts: write it at once.
@@ -435,7 +439,8 @@ impl Engine {
             }
             Some(s) => {
                 let ads = AdBook::restore(s.ads, secret);
-                let mut l = Live::fresh(s.consent, s.high_water_ms, 0, ads);
+                let high_water = crate::clock::clamp(s.high_water_ms);
+                let mut l = Live::fresh(s.consent, high_water, 0, ads);
                 l.profile = Profile::restore(s.profile, &tax, &config.profile);
                 l.created_at = s.created_at;
                 l.events_recorded = s.events_recorded;
@@ -455,7 +460,7 @@ impl Engine {
                     .unwrap_or([0; 8]),
             ),
         };
-        let ledger = match store.load(crate::report::REPORTS_RECORD)? {
+        let mut ledger = match store.load(crate::report::REPORTS_RECORD)? {
             None => crate::report::Ledger::default(),
             Some(rec) if rec.schema_version == crate::report::REPORTS_SCHEMA => {
                 postcard::from_bytes(&rec.payload).map_err(|e| Error::StoreDecode {
@@ -472,6 +477,7 @@ impl Engine {
                 });
             }
         };
+        ledger.sanitize();
         let inner = Arc::new(Inner {
             report_cfg: config.reports,
             ledger: Mutex::new(ledger),
@@ -929,6 +935,25 @@ impl Engine {
         let Some(cat) = lock(&inner.catalog).active.clone() else {
             return Ok(false);
         };
+        // The sets this event or URL converts for, with their windows: one pass
+        // over the catalog, so the history scan below costs one hash lookup per
+        // entry (it used to search the catalog for every entry, for every app
+        // event: history × campaigns string comparisons per call).
+        let converting: rustc_hash::FxHashMap<(&str, &str), i64> = cat
+            .catalog
+            .campaigns
+            .iter()
+            .flat_map(|c| {
+                c.creative_sets.iter().filter_map(|s| {
+                    let spec = s.conversion.as_ref().filter(|spec| matches(spec))?;
+                    let window = i64::from(spec.window_days) * crate::clock::DAY_MS;
+                    Some(((c.id.as_str(), s.id.as_str()), window))
+                })
+            })
+            .collect();
+        if converting.is_empty() {
+            return Ok(false);
+        }
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
         if live.consent == Consent::Off {
@@ -938,10 +963,8 @@ impl Engine {
             if h.has(AdEventKind::Conversion) {
                 return None;
             }
-            let set = find_set(&cat, &h.ad)?;
-            let spec = set.conversion.as_ref()?;
-            let window = i64::from(spec.window_days) * crate::clock::DAY_MS;
-            (matches(spec) && now - h.last_event_at <= window).then_some(h.serial)
+            let window = converting.get(&(h.ad.campaign_id.as_str(), h.ad.set_id.as_str()))?;
+            (now.saturating_sub(h.last_event_at) <= *window).then_some(h.serial)
         });
         let Some(serial) = hit else { return Ok(false) };
         let counted = live.ads.record_serial(serial, AdEventKind::Conversion, now);
@@ -1095,7 +1118,7 @@ impl Engine {
         let mut ledger = lock(&inner.ledger);
         let live = lock(&inner.live);
         let now = {
-            let c = inner.clock.now_ms();
+            let c = crate::clock::clamp(inner.clock.now_ms());
             c.max(live.high_water)
         };
         // Only periods since this state was created: a fresh install must not
@@ -1311,7 +1334,6 @@ impl Engine {
         {
             // The budget ledger survives (spending is never refunded); the
             // payloads derived from the user's data go.
-            let mut ledger = lock(&inner.ledger);
             let mut next = ledger.clone();
             next.reports.clear();
             if next.spends.is_empty() && next.last_closed_day.is_none() {

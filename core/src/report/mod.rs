@@ -33,7 +33,10 @@
 //! the ledger entry, in one atomic write, before it is handed out. Until the app
 //! acknowledges the upload, [`crate::Engine::pending_reports`] returns the same
 //! bytes (fresh noise on a retry would let a collector average it away).
-//! Payloads stay in a transparency log for 30 days.
+//! Payloads stay in a transparency log for 30 days. At most
+//! [`MAX_PENDING_REPORTS`] (30) wait for upload: an app that stops uploading
+//! does not grow the store without bound; the oldest waiting report is dropped
+//! unsent (its budget stays spent).
 //!
 //! The payload format is specified in `docs/report-payload.md` and
 //! `docs/report-payload.schema.json`.
@@ -57,6 +60,10 @@ pub const REPORTS_SCHEMA: u16 = 1;
 pub const CLOSE_LOOKBACK_DAYS: i64 = 7;
 /// Days payloads stay in the transparency log.
 pub const LOG_DAYS: i64 = 30;
+/// Most reports kept waiting for upload: an app that never acknowledges must
+/// not grow the store without bound. Beyond it the oldest pending report is
+/// dropped unsent (its privacy budget stays spent).
+pub const MAX_PENDING_REPORTS: usize = 30;
 
 /// Privacy-budget settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +166,31 @@ pub fn day_of(t: Timestamp) -> i64 {
 }
 
 impl Ledger {
+    /// Bring every stored period and time into the engine's range
+    /// ([`crate::clock::clamp`]) and make an unreadable spend count as fully
+    /// spent (a NaN or infinite ε counts as the largest, a negative one as 0:
+    /// never a refund). A ledger this build wrote is unchanged by it; the
+    /// engine applies it to every ledger it loads, so a damaged one cannot
+    /// overflow `last_closed_day + 1` or make the budget NaN.
+    pub fn sanitize(&mut self) {
+        use crate::clock::{EARLIEST, LATEST, clamp};
+        let day = |d: i64| d.clamp(day_of(EARLIEST), day_of(LATEST));
+        for s in &mut self.spends {
+            s.day = day(s.day);
+            s.epsilon = if s.epsilon.is_nan() || s.epsilon == f64::INFINITY {
+                f64::MAX / 64.0
+            } else {
+                s.epsilon.clamp(0.0, f64::MAX / 64.0)
+            };
+        }
+        self.last_closed_day = self.last_closed_day.map(day);
+        for r in &mut self.reports {
+            r.day = day(r.day);
+            r.created_at = clamp(r.created_at);
+            r.acknowledged_at = r.acknowledged_at.map(clamp);
+        }
+    }
+
     /// ε spent on `metric` in the 7 periods ending at `day`.
     pub fn spent_in_window(&self, metric: u8, day: i64) -> f64 {
         self.spends
@@ -220,7 +252,8 @@ impl Ledger {
     }
 
     /// Drop spends that can no longer matter and reports past the log window.
-    /// Pending (unacknowledged) reports are kept whatever their age.
+    /// Pending (unacknowledged) reports are kept whatever their age, the
+    /// newest [`MAX_PENDING_REPORTS`] of them.
     pub fn prune(&mut self, now: Timestamp) {
         let today = day_of(now);
         let keep_from = self
@@ -230,6 +263,18 @@ impl Ledger {
         self.spends.retain(|s| s.day >= keep_from);
         self.reports.retain(|r| {
             r.acknowledged_at.is_none() || now.saturating_sub(r.created_at) <= LOG_DAYS * DAY_MS
+        });
+        // Reports are kept in the order they were made (handles increase).
+        let mut excess = self
+            .reports
+            .iter()
+            .filter(|r| r.acknowledged_at.is_none())
+            .count()
+            .saturating_sub(MAX_PENDING_REPORTS);
+        self.reports.retain(|r| {
+            let drop = excess > 0 && r.acknowledged_at.is_none();
+            excess -= usize::from(drop);
+            !drop
         });
     }
 }
@@ -253,6 +298,83 @@ mod tests {
         assert_eq!(l.spend(18, &cfg), [1.0; 3]);
         l.prune(19 * DAY_MS);
         assert_eq!(l.spent_in_window(0, 18), 1.0);
+    }
+
+    #[test]
+    fn pending_reports_are_bounded_oldest_dropped_first() {
+        let cfg = ReportConfig::default();
+        let mut l = Ledger::default();
+        let last = 2 + MAX_PENDING_REPORTS as i64 + 5;
+        for day in 2..=last {
+            l.spend(day, &cfg);
+            l.add_report(day, day * DAY_MS, format!("report of day {day}"));
+            if day == last - 1 {
+                // An uploaded report: the pending cap leaves it alone.
+                let h = l.reports.last().map(|r| r.handle);
+                let r = l.reports.iter_mut().find(|r| Some(r.handle) == h);
+                r.unwrap().acknowledged_at = Some(day * DAY_MS);
+            }
+            l.prune(day * DAY_MS + 1);
+            let pending: Vec<i64> = l
+                .reports
+                .iter()
+                .filter(|r| r.acknowledged_at.is_none())
+                .map(|r| r.day)
+                .collect();
+            assert!(pending.len() <= MAX_PENDING_REPORTS);
+            // The newest ones stay.
+            let newest = if day == last - 1 { day - 1 } else { day };
+            assert_eq!(pending.last(), Some(&newest));
+            assert!(pending.windows(2).all(|w| w[0] < w[1]));
+        }
+        let pending = l.reports.iter().filter(|r| r.acknowledged_at.is_none());
+        assert_eq!(pending.count(), MAX_PENDING_REPORTS);
+        assert!(
+            l.reports
+                .iter()
+                .any(|r| r.day == last - 1 && r.acknowledged_at.is_some())
+        );
+        assert_eq!(
+            l.reports.first().map(|r| r.day),
+            Some(last - MAX_PENDING_REPORTS as i64)
+        );
+        // What is kept is unchanged, and the spending was never refunded.
+        assert!(
+            l.reports
+                .iter()
+                .all(|r| r.payload == format!("report of day {}", r.day))
+        );
+        assert_eq!(l.spent_in_window(0, last), 7.0);
+        assert_eq!(l.last_closed_day, Some(last));
+    }
+
+    #[test]
+    fn sanitize_keeps_good_ledgers_and_never_refunds() {
+        let cfg = ReportConfig::default();
+        let mut l = Ledger::default();
+        l.spend(20_000, &cfg);
+        l.add_report(20_000, 20_001 * DAY_MS, "p".into());
+        let good = l.clone();
+        l.sanitize();
+        assert_eq!(l, good, "a ledger this build wrote is unchanged");
+        l.last_closed_day = Some(i64::MAX);
+        l.spends[0].epsilon = f64::NAN;
+        l.spends[1].epsilon = -5.0;
+        l.spends[2].day = i64::MIN;
+        l.reports[0].created_at = i64::MIN;
+        l.sanitize();
+        let today = 20_001;
+        assert!(
+            l.due(today * DAY_MS).is_empty(),
+            "no overflow, nothing reopened"
+        );
+        assert!(l.spent_in_window(0, 20_000) >= cfg.weekly_cap_per_metric);
+        assert_eq!(l.spent_in_window(1, 20_000), 0.0);
+        assert_eq!(
+            l.spend(20_001, &cfg)[0],
+            0.0,
+            "an unreadable spend counts as spent"
+        );
     }
 
     #[test]
