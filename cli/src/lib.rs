@@ -11,12 +11,15 @@
 //!   `hearth catalog inspect` (bundle → verified summary or source JSON).
 //! - [`synth`]: `hearth catalog gen`, deterministic synthetic catalogs.
 //! - [`sample`]: the hand-written sample catalog and how to sign it.
+//! - [`footprint`]: `hearth footprint`, a simulated year of heavy use and the
+//!   size of everything the engine keeps.
 //! - [`report_tools`]: the collector side of reporting: `hearth report
 //!   aggregate`, `hearth audit`, `hearth simulate`.
 //! - [`error`]: the error type and exit codes (0 ok, 1 failure, 2 invalid catalog).
 
 pub mod catalog_source;
 pub mod error;
+pub mod footprint;
 pub mod keys;
 pub mod publish;
 pub mod report_tools;

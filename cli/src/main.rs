@@ -88,6 +88,34 @@ enum Command {
         whatever the number of threads."
     )]
     Simulate(SimulateArgs),
+    /// Simulate days of heavy use of one engine and print the size of
+    /// everything it keeps on disk (and the process's memory), month by month.
+    Footprint(FootprintArgs),
+}
+
+#[derive(Debug, Args)]
+struct FootprintArgs {
+    /// Simulated days.
+    #[arg(long, default_value_t = 365)]
+    days: u32,
+    /// Events recorded per day.
+    #[arg(long, default_value_t = 20_000)]
+    events_per_day: u32,
+    /// Ad requests per day.
+    #[arg(long, default_value_t = 300)]
+    ad_requests_per_day: u32,
+    /// Creatives in the daily catalog.
+    #[arg(long, default_value_t = 2_000)]
+    creatives: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// The app never acknowledges (uploads) a report.
+    #[arg(long)]
+    never_acknowledge: bool,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -311,6 +339,7 @@ fn main() -> ExitCode {
         } => return outcome(aggregate(&args)),
         Command::Audit(args) => return outcome(audit(&args)),
         Command::Simulate(args) => return outcome(simulate(&args).map(|()| ExitCode::SUCCESS)),
+        Command::Footprint(args) => return outcome(footprint(&args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -429,6 +458,28 @@ fn simulate(a: &SimulateArgs) -> Result<(), CliError> {
         print!("{text}");
     }
     Ok(())
+}
+
+fn footprint(a: &FootprintArgs) -> Result<ExitCode, CliError> {
+    let opts = hearth_cli::footprint::FootprintOptions {
+        days: a.days,
+        events_per_day: a.events_per_day,
+        ad_requests_per_day: a.ad_requests_per_day,
+        creatives: a.creatives,
+        seed: a.seed,
+        never_acknowledge: a.never_acknowledge,
+    };
+    let r = hearth_cli::footprint::run(&opts, |m| {
+        if !a.json {
+            eprintln!("day {}: user state {} bytes", m.day, m.user_bytes);
+        }
+    })?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        print!("{}", r.text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn keygen(args: &KeygenArgs) -> Result<(), CliError> {
