@@ -13,7 +13,7 @@
 #      under the checkout, which scripts/swift-in-root.sh bind-mounts at /work
 #      (steps 1-4 live in scripts/swift-bindings.sh, shared with
 #      scripts/test-ios-demo.sh);
-#   5. compiles Hearth.swift + tests/swift/main.swift with swiftc
+#   5. compiles Hearth.swift + tests/swift/*.swift with swiftc
 #      -swift-version 6 inside the root, and runs the program there.
 #
 # The last line is the Swift harness's `N passed, N failed`; the exit status
@@ -50,7 +50,7 @@ step "compile (swiftc -swift-version 6, inside the root)"
     -I "${build_in_root}/include" \
     -Xcc -fmodule-map-file="${build_in_root}/include/HearthFFI.modulemap" \
     -L "${build_in_root}/lib" -lhearth_ffi \
-    "${build_in_root}/gen/Hearth.swift" tests/swift/main.swift \
+    "${build_in_root}/gen/Hearth.swift" tests/swift/*.swift \
     -o "${build_in_root}/hearth-swift-tests"
 
 step "Rust side of the select_ads timing (10,000 creatives)"

@@ -23,11 +23,25 @@ pub struct ManualClock {
 #[uniffi::export]
 impl ManualClock {
     /// A clock showing `now_ms` (Unix milliseconds).
+    ///
+    /// A clock lives until the process ends, even after Kotlin's `close()`
+    /// (a few dozen bytes each; this is a demo and test type). Calling a
+    /// closed clock's own methods from Kotlin throws `IllegalStateException`,
+    /// but giving it to `Engine.openWithClock` works: the engine uses it.
     #[uniffi::constructor]
     pub fn new(now_ms: i64) -> Arc<Self> {
-        Arc::new(Self {
+        let clock = Arc::new(Self {
             inner: Arc::new(hearth_core::clock::ManualClock::new(now_ms)),
-        })
+        });
+        // The extra reference is never released. uniffi 0.32's Kotlin code
+        // lowers an object argument by cloning its handle without checking
+        // whether the object was closed (`FfiConverterTypeManualClock.lower`
+        // calls `uniffiCloneHandle()`, unguarded), so `clock.close()` followed
+        // by `Engine.openWithClock(config, clock)` cloned a freed `Arc`: a
+        // SIGSEGV in `open_with_clock` (tests/kotlin/HostileTest.kt). With this
+        // reference a closed clock's memory stays valid.
+        std::mem::forget(Arc::clone(&clock));
+        clock
     }
 
     /// The time this clock shows (Unix milliseconds).
