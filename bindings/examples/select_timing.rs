@@ -109,13 +109,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     engine.install_catalog(bundle)?;
     for _ in 0..3 {
         for t in TOPICS {
-            engine.record(
-                Event::ContentView {
-                    topics: vec![t.into()],
-                    dwell_ms: Some(30_000),
-                },
-                None,
-            )?;
+            engine.record(Event::ContentView {
+                topics: vec![t.into()],
+                dwell_ms: Some(30_000),
+            })?;
         }
     }
     let req = request();

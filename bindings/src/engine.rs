@@ -79,20 +79,32 @@ impl Engine {
 
     // ---- profile ---------------------------------------------------------
 
-    /// Record one thing the user did. `at_ms` is when it happened (Unix ms;
-    /// default: now; future times count as now, events older than 90 days are
-    /// ignored).
+    /// Record one thing the user did, now. Returns whether it was applied
+    /// (`false`: not collected because consent is not `Personalised`);
+    /// `recordBatch` returns the detailed `RecordOutcome` of each event (topics
+    /// updated, sensitive and suppressed topics dropped).
     ///
-    /// Returns whether it was applied: nothing is collected unless consent is
-    /// `Personalised` (a topic hide is honoured under `ContextualOnly` too).
-    /// Throws `UnknownTopic` for a topic id the taxonomy lacks and
-    /// `InvalidArgument` for out-of-range fields; the profile is then unchanged.
-    /// Fast (about a microsecond in Rust, plus the foreign call): kept in
-    /// memory and persisted by a background writer within `flushIntervalMs`;
-    /// feedback is persisted before returning. For many events, `recordBatch`.
-    #[uniffi::method(default(at_ms = None))]
-    pub fn record(&self, event: Event, at_ms: Option<i64>) -> Result<RecordOutcome> {
-        Ok(self.inner.record(&event.into_core(at_ms))?.into())
+    /// Nothing is collected unless consent is `Personalised` (a topic hide is
+    /// honoured under `ContextualOnly` too). Throws `UnknownTopic` for a topic
+    /// id the taxonomy lacks and `InvalidArgument` for out-of-range fields; the
+    /// profile is then unchanged. Fast (about a microsecond in Rust, plus the
+    /// foreign call): kept in memory and persisted by a background writer
+    /// within `flushIntervalMs`; feedback is persisted before returning. For
+    /// something that happened earlier, `recordAt`; for many events,
+    /// `recordBatch`.
+    ///
+    /// The plain `Boolean`/`Bool` result (and no optional time argument) is
+    /// deliberate: from Kotlin every record or optional crossing the boundary
+    /// costs JNA another native round trip, and `record` is the hottest call.
+    pub fn record(&self, event: Event) -> Result<bool> {
+        Ok(applied(&self.inner.record(&event.into_core(None))?))
+    }
+
+    /// `record`, for something that happened at `at_ms` (Unix ms): future
+    /// times count as now; events older than 90 days are not applied
+    /// (`false`; `RecordStatus.TooOld` in `recordBatch`).
+    pub fn record_at(&self, event: Event, at_ms: i64) -> Result<bool> {
+        Ok(applied(&self.inner.record(&event.into_core(Some(at_ms)))?))
     }
 
     /// Record several events in one call across the boundary: the same as
@@ -329,4 +341,9 @@ impl Engine {
 #[uniffi::export]
 pub fn erase_storage(storage_dir: String) -> Result<()> {
     Ok(hearth_core::Engine::erase_storage(storage_dir)?)
+}
+
+/// Whether a recorded event changed the profile (its status is `Recorded`).
+fn applied(o: &hearth_core::profile::RecordOutcome) -> bool {
+    o.status == hearth_core::profile::RecordStatus::Recorded
 }

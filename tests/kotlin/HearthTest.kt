@@ -235,7 +235,8 @@ fun flowTests() {
             check(!st.selectionReady) { "selection should not be ready: $st" }
             check(st.selectionBlocked!!.contains("no catalog")) { st.selectionBlocked!! }
             check(st.taxonomyVersion.startsWith("iab-content-3")) { st.taxonomyVersion }
-            val out = e.record(Event.ContentView(topics = listOf("227")))
+            checkEq(false, e.record(Event.ContentView(topics = listOf("227"))), "applied")
+            val out = e.recordDetailed(Event.ContentView(topics = listOf("227")))
             checkEq(RecordStatus.CONSENT_WITHHELD, out.status, "status")
             checkEq(0, e.interests().size, "interests")
         }
@@ -245,37 +246,40 @@ fun flowTests() {
         Engine.open(config(consent = null)).use { e ->
             e.setConsent(Consent.PERSONALISED)
             checkEq(Consent.PERSONALISED, e.consent(), "consent")
-            val out = e.record(Event.ContentView(topics = listOf("227", "225")))
+            checkEq(true, e.record(Event.ContentView(topics = listOf("227", "225"))), "applied")
+            val out = e.recordDetailed(Event.ContentView(topics = listOf("227", "225")))
             checkEq(RecordStatus.RECORDED, out.status, "status")
             checkEq(2u, out.topicsUpdated, "topicsUpdated")
             check(e.interests().any { it.topicId == "227" }) { "227 not learned" }
             e.setConsent(Consent.CONTEXTUAL_ONLY)
-            checkEq(RecordStatus.CONSENT_WITHHELD, e.record(Event.ContentView(topics = listOf("533"))).status)
+            checkEq(RecordStatus.CONSENT_WITHHELD, e.recordDetailed(Event.ContentView(topics = listOf("533"))).status)
             e.setConsent(Consent.PERSONALISED)
             check(e.interests().any { it.topicId == "227" }) { "contextual-only must keep the profile" }
             e.setConsent(Consent.OFF)
             checkEq(0, e.interests().size, "interests after off")
-            checkEq(RecordStatus.CONSENT_WITHHELD, e.record(Event.ContentView(topics = listOf("227"))).status)
+            checkEq(RecordStatus.CONSENT_WITHHELD, e.recordDetailed(Event.ContentView(topics = listOf("227"))).status)
         }
     }
 
     Harness.test("events: every kind, sensitive topics dropped, timestamps") {
         Engine.open(config()).use { e ->
-            checkEq(RecordStatus.RECORDED, e.record(Event.ContentView(listOf("227"), 30_000uL)).status)
-            checkEq(RecordStatus.RECORDED, e.record(Event.Search("marathon training plan")).status)
-            checkEq(RecordStatus.RECORDED, e.record(Event.Purchase(listOf("227"), 99_000_000L)).status)
-            checkEq(RecordStatus.RECORDED, e.record(Event.Custom("race_signup", listOf("227"))).status)
-            checkEq(RecordStatus.RECORDED, e.record(Event.Feedback("533", TopicFeedback.LIKE)).status)
+            checkEq(RecordStatus.RECORDED, e.recordDetailed(Event.ContentView(listOf("227"), 30_000uL)).status)
+            checkEq(RecordStatus.RECORDED, e.recordDetailed(Event.Search("marathon training plan")).status)
+            checkEq(RecordStatus.RECORDED, e.recordDetailed(Event.Purchase(listOf("227"), 99_000_000L)).status)
+            checkEq(RecordStatus.RECORDED, e.recordDetailed(Event.Custom("race_signup", listOf("227"))).status)
+            checkEq(RecordStatus.RECORDED, e.recordDetailed(Event.Feedback("533", TopicFeedback.LIKE)).status)
             val old = System.currentTimeMillis() - 200L * 24 * 3600 * 1000
-            checkEq(RecordStatus.TOO_OLD, e.record(Event.ContentView(listOf("227")), atMs = old).status)
+            checkEq(RecordStatus.TOO_OLD, e.recordDetailed(Event.ContentView(listOf("227")), atMs = old).status)
+            checkEq(false, e.recordAt(Event.ContentView(listOf("227")), atMs = old), "too old: not applied")
+            checkEq(true, e.recordAt(Event.ContentView(listOf("227")), atMs = old + 200 * 86_400_000L), "recent: applied")
             // 286 is in a special category (health): dropped, never stored.
-            val sensitive = e.record(Event.ContentView(listOf("286")))
+            val sensitive = e.recordDetailed(Event.ContentView(listOf("286")))
             checkEq(1u, sensitive.sensitiveDropped, "sensitiveDropped")
             check(e.interests().none { it.topicId == "286" }) { "sensitive topic stored" }
             val running = e.interests().first { it.topicId == "227" }
             check(running.why.views >= 1u && running.why.purchases >= 1u) { "evidence: ${running.why}" }
             check(running.reason.isNotEmpty() && running.path.contains("/")) { running.toString() }
-            checkEq(6uL, e.status().eventsRecorded, "eventsRecorded")
+            checkEq(7uL, e.status().eventsRecorded, "eventsRecorded (6 kinds + one recordAt)")
         }
     }
 
@@ -319,7 +323,7 @@ fun flowTests() {
             e.removeInterest("227")
             check(e.interests().none { it.topicId == "227" }) { "227 still there" }
             checkEq(listOf("227"), e.suppressedTopics(), "suppressed")
-            checkEq(1u, e.record(Event.ContentView(listOf("227"))).suppressedDropped, "suppressedDropped")
+            checkEq(1u, e.recordDetailed(Event.ContentView(listOf("227"))).suppressedDropped, "suppressedDropped")
             checkEq(true, e.allowInterest("227"), "allowInterest")
             checkEq(false, e.allowInterest("227"), "allowInterest twice")
             e.record(Event.Feedback("533", TopicFeedback.HIDE))
@@ -641,8 +645,7 @@ fun concurrencyTests() {
                             when (i % 3) {
                                 0, 1 -> {
                                     val topic = if ((t + i) % 2 == 0) "227" else "533"
-                                    val out = e.record(Event.ContentView(listOf(topic)))
-                                    if (out.status == RecordStatus.RECORDED) recorded.incrementAndGet()
+                                    if (e.record(Event.ContentView(listOf(topic)))) recorded.incrementAndGet()
                                 }
                                 else -> {
                                     val r = e.selectAds(feedRequest)
@@ -674,6 +677,11 @@ fun concurrencyTests() {
 // ---------------------------------------------------------------------------
 // figures (printed, never failing)
 // ---------------------------------------------------------------------------
+
+/// The detailed outcome of one event: `record` and `recordAt` return only
+/// whether it was applied; `recordBatch` gives the `RecordOutcome`.
+fun Engine.recordDetailed(event: Event, atMs: Long? = null): RecordOutcome =
+    recordBatch(listOf(TimedEvent(event, atMs))).single()
 
 fun median(xs: DoubleArray): Double = xs.sorted()[xs.size / 2]
 
@@ -779,6 +787,7 @@ fun main() {
         flowTests()
         errorTests()
         concurrencyTests()
+        hostileTests()
         figures()
     } finally {
         tmpRoot.deleteRecursively()

@@ -151,7 +151,7 @@ func withEngine(_ cfg: EngineConfig, _ body: (Engine) throws -> Void) throws {
             let st = try e.status()
             try checkEq(nil, st.catalog, "catalog")
             try check(!st.selectionReady && (st.selectionBlocked ?? "").contains("no catalog"))
-            try checkEq(.consentWithheld, try e.record(event: .contentView(topics: ["227"])).status)
+            try checkEq(.consentWithheld, try e.recordDetailed(event: .contentView(topics: ["227"])).status)
             try checkEq(0, try e.interests().count, "interests")
         }
     }
@@ -159,11 +159,12 @@ func withEngine(_ cfg: EngineConfig, _ body: (Engine) throws -> Void) throws {
     test("consent: personalised collects, contextual-only keeps, off erases") {
         try withEngine(config(consent: nil)) { e in
             try e.setConsent(consent: .personalised)
-            let out = try e.record(event: .contentView(topics: ["227", "225"]))
+            try checkEq(true, try e.record(event: .contentView(topics: ["227", "225"])), "applied")
+            let out = try e.recordDetailed(event: .contentView(topics: ["227", "225"]))
             try checkEq(.recorded, out.status, "status")
             try checkEq(2, out.topicsUpdated, "topicsUpdated")
             try e.setConsent(consent: .contextualOnly)
-            try checkEq(.consentWithheld, try e.record(event: .contentView(topics: ["533"])).status)
+            try checkEq(.consentWithheld, try e.recordDetailed(event: .contentView(topics: ["533"])).status)
             try e.setConsent(consent: .personalised)
             try check(try e.interests().contains { $0.topicId == "227" }, "profile kept")
             try e.setConsent(consent: .off)
@@ -173,21 +174,23 @@ func withEngine(_ cfg: EngineConfig, _ body: (Engine) throws -> Void) throws {
 
     test("events: every kind, sensitive topics dropped, timestamps, batch") {
         try withEngine(config()) { e in
-            try checkEq(.recorded, try e.record(event: .contentView(topics: ["227"], dwellMs: 30000)).status)
-            try checkEq(.recorded, try e.record(event: .search(query: "marathon training plan")).status)
-            try checkEq(.recorded, try e.record(event: .purchase(topics: ["227"], valueMicros: 99_000_000)).status)
-            try checkEq(.recorded, try e.record(event: .custom(name: "race_signup", topics: ["227"])).status)
-            try checkEq(.recorded, try e.record(event: .feedback(topic: "533", feedback: .like)).status)
+            try checkEq(.recorded, try e.recordDetailed(event: .contentView(topics: ["227"], dwellMs: 30000)).status)
+            try checkEq(.recorded, try e.recordDetailed(event: .search(query: "marathon training plan")).status)
+            try checkEq(.recorded, try e.recordDetailed(event: .purchase(topics: ["227"], valueMicros: 99_000_000)).status)
+            try checkEq(.recorded, try e.recordDetailed(event: .custom(name: "race_signup", topics: ["227"])).status)
+            try checkEq(.recorded, try e.recordDetailed(event: .feedback(topic: "533", feedback: .like)).status)
             let old = Int64(Date().timeIntervalSince1970 * 1000) - 200 * 86_400_000
-            try checkEq(.tooOld, try e.record(event: .contentView(topics: ["227"]), atMs: old).status)
-            try checkEq(1, try e.record(event: .contentView(topics: ["286"])).sensitiveDropped)
+            try checkEq(.tooOld, try e.recordDetailed(event: .contentView(topics: ["227"]), atMs: old).status)
+            try checkEq(false, try e.recordAt(event: .contentView(topics: ["227"]), atMs: old), "too old: not applied")
+            try checkEq(true, try e.recordAt(event: .contentView(topics: ["227"]), atMs: old + 200 * 86_400_000), "recent: applied")
+            try checkEq(1, try e.recordDetailed(event: .contentView(topics: ["286"])).sensitiveDropped)
             try check(try e.interests().allSatisfy { $0.topicId != "286" }, "sensitive stored")
             let outs = try e.recordBatch(events: [
                 TimedEvent(event: .contentView(topics: ["668"])),
                 TimedEvent(event: .contentView(topics: ["653"]), atMs: old),
             ])
             try checkEq([.recorded, .tooOld], outs.map(\.status), "batch")
-            try checkEq(7, try e.status().eventsRecorded, "eventsRecorded")
+            try checkEq(8, try e.status().eventsRecorded, "eventsRecorded (with one recordAt)")
         }
     }
 
@@ -464,7 +467,7 @@ final class Counter: @unchecked Sendable {
                         for i in 0 ..< perThread {
                             if i % 3 != 2 {
                                 let topic = (t + i) % 2 == 0 ? "227" : "533"
-                                if try e.record(event: .contentView(topics: [topic])).status == .recorded {
+                                if try e.record(event: .contentView(topics: [topic])) {
                                     recorded.add()
                                 }
                             } else {
@@ -545,6 +548,8 @@ flowTests()
 await asyncTests()
 errorTests()
 concurrencyTests()
+hostileTests(HostileHarness(test: test, freshDir: { freshDir() }, sampleBundle: sampleBundle,
+                            publisherKey: publisherKey, feedRequest: feedRequest))
 figures()
 try? FileManager.default.removeItem(at: tmpRoot)
 print("\(passed) passed, \(failed) failed")

@@ -197,11 +197,22 @@ public final class DemoModel: @unchecked Sendable {
             guard let article = SampleContent.article(id) else {
                 throw ModelError.engine(reason: "no article \(id)")
             }
-            let out = try e.record(event: .contentView(topics: article.topics, dwellMs: dwellSeconds * 1000))
+            // The demo shows what was dropped (sensitive, suppressed topics), so
+            // it asks for the detailed outcome: `recordBatch` of one event. An
+            // app that only needs to know whether it was applied calls `record`.
+            let out = try Self.recordDetailed(e, .contentView(topics: article.topics, dwellMs: dwellSeconds * 1000))
             current.notice = Self.recordNotice(out, what: "Reading \u{201C}\(article.title)\u{201D}")
             try refreshInterestsLocked(e)
             try refreshStatusLocked(e)
         }
+    }
+
+    /// One event's detailed outcome (`recordBatch` of one event).
+    private static func recordDetailed(_ e: Engine, _ event: Event) throws -> RecordOutcome {
+        guard let out = try e.recordBatch(events: [TimedEvent(event: event)]).first else {
+            throw ModelError.engine(reason: "recordBatch returned no outcome")
+        }
+        return out
     }
 
     /// The user searched: Hearth matches the text to topics and discards it.
@@ -209,7 +220,7 @@ public final class DemoModel: @unchecked Sendable {
     public func search(_ query: String) -> DemoState {
         perform {
             let e = try requireEngine()
-            let out = try e.record(event: .search(query: query, topics: []))
+            let out = try Self.recordDetailed(e, .search(query: query, topics: []))
             current.notice = Self.recordNotice(out, what: "The search")
             try refreshInterestsLocked(e)
             try refreshStatusLocked(e)

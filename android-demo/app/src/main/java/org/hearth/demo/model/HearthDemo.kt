@@ -28,6 +28,7 @@ import org.hearth.sdk.NoFill
 import org.hearth.sdk.Os
 import org.hearth.sdk.RankOptions
 import org.hearth.sdk.RecordStatus
+import org.hearth.sdk.TimedEvent
 import org.hearth.sdk.auditPayloads
 import org.hearth.sdk.eraseStorage
 
@@ -220,7 +221,11 @@ class HearthDemo(
     suspend fun readArticle(articleId: String, dwellMs: Long): ReadOutcome? {
         val article = articlesById[articleId] ?: return null
         return act("record what you read") { e ->
-            val out = e.record(Event.ContentView(topics = article.topics, dwellMs = dwellMs.coerceAtLeast(0).toULong()))
+            // The demo shows what was dropped (sensitive, suppressed topics), so
+            // it asks for the detailed outcome: recordBatch of one event. An app
+            // that only needs to know whether it was applied calls e.record(event).
+            val event = Event.ContentView(topics = article.topics, dwellMs = dwellMs.coerceAtLeast(0).toULong())
+            val out = e.recordBatch(listOf(TimedEvent(event))).single()
             ReadOutcome(
                 learned = out.status == RecordStatus.RECORDED,
                 sensitiveDropped = out.sensitiveDropped.toInt(),
