@@ -70,6 +70,57 @@ impl PersistedState {
     }
 }
 
+impl PersistedState {
+    /// Bring every stored time into the engine's range
+    /// ([`crate::clock::clamp`]; days likewise) and drop a taste that is not
+    /// finite. A state this build wrote is unchanged by it. One written by a
+    /// build that let a broken clock through (times near `i64::MIN` or
+    /// `i64::MAX`) can then no longer overflow a duration (`now - at`) or put
+    /// NaN into a score. The engine applies it to every state it loads.
+    pub fn sanitize(&mut self) {
+        use crate::clock::clamp;
+        let day = |d: i64| {
+            d.clamp(
+                crate::ads::utc_day(crate::clock::EARLIEST),
+                crate::ads::utc_day(crate::clock::LATEST),
+            )
+        };
+        self.high_water_ms = clamp(self.high_water_ms);
+        self.created_at = clamp(self.created_at);
+        let p = &mut self.profile;
+        for (_, t) in &mut p.topics {
+            t.at = clamp(t.at);
+            t.last_activity = clamp(t.last_activity);
+        }
+        for x in &mut p.purchases {
+            x.at = clamp(x.at);
+        }
+        for (_, v) in &mut p.trait_evidence {
+            for t in v.iter_mut() {
+                *t = clamp(*t);
+            }
+        }
+        let a = &mut self.ads;
+        for t in &mut a.pending {
+            t.issued_at = clamp(t.issued_at);
+        }
+        for h in &mut a.history {
+            h.at = clamp(h.at);
+            h.last_event_at = clamp(h.last_event_at);
+        }
+        for c in &mut a.counters {
+            c.day = day(c.day);
+        }
+        for t in &mut a.set_totals {
+            t.last_at = clamp(t.last_at);
+        }
+        if a.taste.iter().any(|x| !x.is_finite()) {
+            a.taste.clear();
+            a.taste_n = 0;
+        }
+    }
+}
+
 /// Frozen schema 2, kept so older files migrate.
 pub mod v2 {
     use serde::{Deserialize, Serialize};
@@ -257,6 +308,82 @@ mod tests {
         assert_eq!(s.events_recorded, 4);
         assert_eq!(s.profile, old.profile);
         assert_eq!(s.ads, AdSnapshot::default());
+    }
+
+    #[test]
+    fn sanitize_brings_times_into_range_and_keeps_good_states() {
+        use crate::ads::{DayCount, PendingToken, SetTotal, ShownAd};
+        use crate::clock::{EARLIEST, LATEST};
+        use crate::profile::{Purchase, TopicState};
+        let mut s = PersistedState::new(Consent::Personalised, "v", 1_000);
+        s.profile.topics.push((
+            "483".into(),
+            TopicState {
+                weight: 1.0,
+                at: 5_000,
+                last_activity: 5_000,
+                evidence: Evidence::default(),
+            },
+        ));
+        s.ads.taste = vec![0.5, -0.25];
+        let good = s.clone();
+        s.sanitize();
+        assert_eq!(s, good, "a state this build wrote is unchanged");
+
+        s.high_water_ms = i64::MAX;
+        s.created_at = i64::MIN;
+        s.profile.topics[0].1.at = i64::MIN;
+        s.profile.topics[0].1.last_activity = i64::MAX;
+        s.profile.purchases.push(Purchase {
+            at: i64::MIN,
+            value_micros: 1,
+        });
+        s.profile
+            .trait_evidence
+            .push(("t".into(), vec![i64::MIN, i64::MAX]));
+        let ad = crate::ads::AdRef {
+            campaign_id: "c".into(),
+            set_id: "s".into(),
+            creative_id: "k".into(),
+            advertiser_id: "a".into(),
+            title: "t".into(),
+            catalog_version: 1,
+            set_pos: 0,
+        };
+        s.ads.pending.push_back(PendingToken {
+            serial: 1,
+            issued_at: i64::MAX,
+            ad: ad.clone(),
+        });
+        s.ads.history.push(ShownAd {
+            serial: 2,
+            at: i64::MIN,
+            ad,
+            events: 1,
+            last_event_at: i64::MAX,
+        });
+        s.ads.counters.push(DayCount {
+            day: i64::MIN,
+            campaign_id: "c".into(),
+            counts: [1, 0, 0],
+        });
+        s.ads.set_totals.push(SetTotal {
+            set_id: "s".into(),
+            last_at: i64::MIN,
+            ..SetTotal::default()
+        });
+        s.ads.taste = vec![f32::NAN, 1.0];
+        s.sanitize();
+        let ok = |t: i64| (EARLIEST..=LATEST).contains(&t);
+        assert!(ok(s.high_water_ms) && ok(s.created_at));
+        assert!(ok(s.profile.topics[0].1.at) && ok(s.profile.topics[0].1.last_activity));
+        assert!(ok(s.profile.purchases[0].at));
+        assert!(s.profile.trait_evidence[0].1.iter().all(|&t| ok(t)));
+        assert!(ok(s.ads.pending[0].issued_at));
+        assert!(ok(s.ads.history[0].at) && ok(s.ads.history[0].last_event_at));
+        assert_eq!(s.ads.counters[0].day, 0);
+        assert!(ok(s.ads.set_totals[0].last_at));
+        assert!(s.ads.taste.is_empty() && s.ads.taste_n == 0);
     }
 
     #[test]

@@ -1810,19 +1810,24 @@ fn close_waits_for_calls_in_flight_and_loses_no_reported_event() {
         let closed_seen = Arc::new(AtomicU64::new(0));
         let workers: Vec<_> = (0..4)
             .map(|_| {
-                let (engine, recorded, closed_seen) =
-                    (Arc::clone(&engine), Arc::clone(&recorded), Arc::clone(&closed_seen));
-                std::thread::spawn(move || loop {
-                    match engine.record(&Event::view(&["227", "225"])) {
-                        Ok(o) => {
-                            assert_eq!(o.status, RecordStatus::Recorded);
-                            recorded.fetch_add(1, Ordering::SeqCst);
+                let (engine, recorded, closed_seen) = (
+                    Arc::clone(&engine),
+                    Arc::clone(&recorded),
+                    Arc::clone(&closed_seen),
+                );
+                std::thread::spawn(move || {
+                    loop {
+                        match engine.record(&Event::view(&["227", "225"])) {
+                            Ok(o) => {
+                                assert_eq!(o.status, RecordStatus::Recorded);
+                                recorded.fetch_add(1, Ordering::SeqCst);
+                            }
+                            Err(Error::Closed) => {
+                                closed_seen.fetch_add(1, Ordering::SeqCst);
+                                return;
+                            }
+                            Err(e) => panic!("{e}"),
                         }
-                        Err(Error::Closed) => {
-                            closed_seen.fetch_add(1, Ordering::SeqCst);
-                            return;
-                        }
-                        Err(e) => panic!("{e}"),
                     }
                 })
             })
