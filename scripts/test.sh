@@ -2,7 +2,8 @@
 # Runs every test of the project: formatting, lints, docs, Rust unit and
 # integration tests, the Kotlin (JVM) and Swift (Linux, Swift 6) binding tests,
 # the Android and iOS demo apps' model layers (console demos + tests, on the JVM
-# and Swift on Linux), and the demo as a smoke test. The binding tests install their own toolchains
+# and Swift on Linux), a short run of every fuzz target, and the demo as a
+# smoke test. The binding tests install their own toolchains
 # through scripts/setup-*.sh (cached in ${HEARTH_CACHE:-/var/cache/hearth}).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ python3 scripts/gen-docs.py --check
 
 step "Rust tests"
 log=$(mktemp)
-trap 'rm -f "$log" "${kotlin_log:-}" "${swift_log:-}" "${android_log:-}" "${ios_log:-}"' EXIT
+trap 'rm -f "$log" "${kotlin_log:-}" "${swift_log:-}" "${android_log:-}" "${ios_log:-}" "${fuzz_log:-}"' EXIT
 cargo test --workspace 2>&1 | tee "$log"
 read -r rust_passed rust_failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
@@ -49,6 +50,11 @@ ios_log=$(mktemp)
 bash scripts/test-ios-demo.sh 2>&1 | tee "$ios_log"
 read -r io_passed io_failed < <(sed -n 's/^ios-demo: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$ios_log" | tail -n 1)
 
+step "fuzz smoke: every cargo-fuzz target briefly from its seed corpus (scripts/fuzz-smoke.sh)"
+fuzz_log=$(mktemp)
+bash scripts/fuzz-smoke.sh 2>&1 | tee "$fuzz_log"
+read -r fz_passed fz_failed < <(sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$fuzz_log" | tail -n 1)
+
 step "demo smoke test"
 out=$(cargo run --quiet -p hearth-cli -- demo)
 grep -q "What Hearth learned" <<<"$out"
@@ -60,7 +66,7 @@ echo "demo ran: $(wc -l <<<"$out") lines of output"
 
 # One closing line that counts every test run above.
 echo
-passed=$((rust_passed + kt_passed + sw_passed + ${ad_passed:-0} + ${io_passed:-0}))
-failed=$((rust_failed + kt_failed + sw_failed + ${ad_failed:-1} + ${io_failed:-1}))
+passed=$((rust_passed + kt_passed + sw_passed + ${ad_passed:-0} + ${io_passed:-0} + ${fz_passed:-0}))
+failed=$((rust_failed + kt_failed + sw_failed + ${ad_failed:-1} + ${io_failed:-1} + ${fz_failed:-1}))
 echo "total: ${passed} passed, ${failed} failed"
 [[ ${failed} -eq 0 ]]
