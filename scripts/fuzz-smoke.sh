@@ -2,12 +2,14 @@
 # Fuzz smoke test: builds every cargo-fuzz target in fuzz/ and runs each one for
 # a short time (FUZZ_SECONDS, default 15) starting from its committed seed
 # corpus (fuzz/seeds/<target>); any crash, panic, overflow or timeout fails it.
-# New inputs go to fuzz/corpus/<target> (not committed), crashes to
+# New inputs go to a scratch directory, or with FUZZ_KEEP_CORPUS=1 to
+# fuzz/corpus/<target> (not committed; a long run grows it, and replaying it
+# then makes every later run start slower); crashes go to
 # fuzz/artifacts/<target>/ (reproduce with `cargo +nightly fuzz run <target>
 # <file>`). The last line is `fuzz: N passed, N failed` (one per target).
 #
 #   scripts/fuzz-smoke.sh                 # all targets, 15 s each
-#   FUZZ_SECONDS=600 scripts/fuzz-smoke.sh store_decoder   # one target, 10 min
+#   FUZZ_SECONDS=600 FUZZ_KEEP_CORPUS=1 scripts/fuzz-smoke.sh store_decoder   # one target, 10 min
 #
 # cargo-fuzz (pinned) installs itself through scripts/setup-fuzz.sh into
 # ${HEARTH_CACHE:-/var/cache/hearth}/cargo-fuzz; a nightly toolchain is needed.
@@ -57,18 +59,25 @@ rm -f "$build_log"
 
 passed=0
 failed=0
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
 for t in "${targets[@]}"; do
-    mkdir -p "fuzz/corpus/$t"
+    if [[ "${FUZZ_KEEP_CORPUS:-0}" == 1 ]]; then
+        corpus="$PWD/fuzz/corpus/$t"
+    else
+        corpus="$scratch/$t"
+    fi
+    mkdir -p "$corpus"
     log="$(mktemp)"
     start=$(date +%s)
-    (cd fuzz && cargo +nightly fuzz run "${build_flags[@]}" "$t" "corpus/$t" "seeds/$t" -- \
+    (cd fuzz && cargo +nightly fuzz run "${build_flags[@]}" "$t" "$corpus" "seeds/$t" -- \
         -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1) >"$log" 2>&1
     rc=$?
     took=$(($(date +%s) - start))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     if [[ $rc -eq 0 ]]; then
         passed=$((passed + 1))
-        echo "fuzz: $t ok: ${execs:-?} inputs in ${took}s, corpus $(ls "fuzz/corpus/$t" | wc -l) files"
+        echo "fuzz: $t ok: ${execs:-?} inputs in ${took}s, corpus $(find "$corpus" "fuzz/seeds/$t" -type f | wc -l) files"
     else
         failed=$((failed + 1))
         echo "fuzz: $t FAILED (exit $rc) after ${took}s:"
