@@ -59,12 +59,7 @@ pub fn audit_payloads(
         auditor.check_line(p.as_bytes());
     }
     let report = auditor.finish();
-    let summary = report
-        .text("")
-        .lines()
-        .find(|l| l.starts_with("verdict:"))
-        .unwrap_or_default()
-        .to_owned();
+    let summary = report.verdict();
     Ok(AuditVerdict {
         passed: report.passed(),
         payloads: report.payloads,

@@ -44,6 +44,21 @@ pub fn id_hash(id: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(id)
 }
 
+/// Values keyed by [`id_hash`] of their id, for lookups that must not read
+/// the id on a miss. `None`: two ids share the hash (look those up by id).
+pub type ByIdHash<'a, V> = rustc_hash::FxHashMap<u64, Option<(&'a str, V)>>;
+
+/// Build a [`ByIdHash`] from `(id, value)` pairs.
+pub fn by_id_hash<'a, V>(items: impl IntoIterator<Item = (&'a str, V)>) -> ByIdHash<'a, V> {
+    let mut map = ByIdHash::default();
+    for (id, v) in items {
+        map.entry(id_hash(id))
+            .and_modify(|e| *e = None)
+            .or_insert(Some((id, v)));
+    }
+    map
+}
+
 /// A run of consecutive entries in one of the index's pools.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CodeRun {

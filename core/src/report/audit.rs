@@ -142,6 +142,23 @@ impl AuditReport {
         self.violations.is_empty()
     }
 
+    /// The verdict line: `verdict: PASS — …` or `verdict: FAIL — …`.
+    pub fn verdict(&self) -> String {
+        if self.passed() {
+            format!(
+                "verdict: PASS — {} payload(s) conform to hearth-report/1 and the policy",
+                thousands(self.payloads)
+            )
+        } else {
+            format!(
+                "verdict: FAIL — {} violation(s) in {} of {} payload(s)",
+                thousands(self.violations.len() as u64),
+                thousands(self.payloads - self.passed),
+                thousands(self.payloads)
+            )
+        }
+    }
+
     /// The printed report: one line per violation, then the verdict.
     pub fn text(&self, origin: &str) -> String {
         let mut t = String::new();
@@ -159,21 +176,7 @@ impl AuditReport {
         for v in &self.violations {
             let _ = writeln!(t, "{v}");
         }
-        if self.passed() {
-            let _ = writeln!(
-                t,
-                "verdict: PASS — {} payload(s) conform to hearth-report/1 and the policy",
-                thousands(self.payloads)
-            );
-        } else {
-            let _ = writeln!(
-                t,
-                "verdict: FAIL — {} violation(s) in {} of {} payload(s)",
-                thousands(self.violations.len() as u64),
-                thousands(self.payloads - self.passed),
-                thousands(self.payloads)
-            );
-        }
+        let _ = writeln!(t, "{}", self.verdict());
         t
     }
 }

@@ -12,12 +12,13 @@
 //! least one include topic with profile weight ≥ its minimum, or on the screen.
 //! A set without include topics is untargeted (shown on any screen).
 
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::RequestContext;
 use crate::ads::{AdBook, SetStats};
-use crate::catalog::index::{CampaignFacts, CatalogIndex, CodeRun, SetEntry, id_hash, os_bit};
+use crate::catalog::index::{
+    ByIdHash, CampaignFacts, CatalogIndex, CodeRun, SetEntry, by_id_hash, os_bit,
+};
 use crate::catalog::model::{Campaign, CreativeSet, Daypart};
 use crate::clock::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp};
 
@@ -152,26 +153,20 @@ fn in_daypart(dayparts: &[Daypart], now: Timestamp, utc_offset_minutes: i32) -> 
 /// targets the request matches (by the same rules as [`campaign`]), and its OS
 /// bit. Built once per request from the index's small name tables.
 #[derive(Debug, Clone)]
-pub struct Targeting {
+pub struct Targeting<'a> {
     geo: Vec<bool>,
     locales: Vec<bool>,
     sections: Vec<bool>,
     os_bit: u8,
-    /// Today's impressions by campaign id hash (`None`: two ids share a hash).
-    today: FxHashMap<u64, Option<(String, u32)>>,
+    /// Today's impressions by campaign id hash.
+    today: ByIdHash<'a, u32>,
 }
 
-impl Targeting {
+impl<'a> Targeting<'a> {
     /// The match tables of `ctx` against the catalog indexed by `idx`, and the
     /// campaigns `book` counts impressions for on the UTC day of `now`.
-    pub fn new(idx: &CatalogIndex, ctx: &RequestContext, book: &AdBook, now: Timestamp) -> Self {
-        let mut today: FxHashMap<u64, Option<(String, u32)>> = FxHashMap::default();
-        for (id, n) in book.campaigns_today(now) {
-            today
-                .entry(id_hash(id))
-                .and_modify(|v| *v = None)
-                .or_insert_with(|| Some((id.to_owned(), n)));
-        }
+    pub fn new(idx: &CatalogIndex, ctx: &RequestContext, book: &'a AdBook, now: Timestamp) -> Self {
+        let today = by_id_hash(book.campaigns_today(now));
         let country = ctx.country.as_deref();
         let locale = ctx.locale.as_deref();
         let section = ctx.app_section.as_deref();
@@ -231,7 +226,7 @@ pub fn campaign_facts<C>(
     f: &CampaignFacts,
     c: &Campaign<C>,
     idx: &CatalogIndex,
-    t: &Targeting,
+    t: &Targeting<'_>,
     ctx: &RequestContext,
     book: &AdBook,
     now: Timestamp,

@@ -30,10 +30,8 @@ pub mod permission;
 pub mod scoring;
 
 use rand_chacha::rand_core::RngCore;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::ads::SetStats;
 use crate::catalog::model::{CreativeKind, Os};
 use crate::catalog::{InstalledCatalog, index};
 use crate::clock::Timestamp;
@@ -386,13 +384,7 @@ pub fn select(
     let targeting = eligibility::Targeting::new(idx, ctx, user.book, now);
     // The sets with local history, by id hash, so a candidate's history is
     // found without reading its id (`None`: two ids share a hash; look up by id).
-    let mut stats: FxHashMap<u64, Option<(&str, &SetStats)>> = FxHashMap::default();
-    for (id, st) in user.book.all_set_stats() {
-        stats
-            .entry(index::id_hash(id))
-            .and_modify(|v| *v = None)
-            .or_insert(Some((id, st)));
-    }
+    let stats = index::by_id_hash(user.book.all_set_stats());
     let last_creative = user
         .book
         .last_impression()
