@@ -1015,6 +1015,12 @@ pub struct RankOptions {
     /// publication times.
     #[uniffi(default)]
     pub freshness_half_life_ms: Option<i64>,
+    /// Ids of items the user engaged with recently, most recent first (at
+    /// most 200, each 1..=256 bytes): the app's own history, used only with
+    /// a content model in the active catalog and only under personalised
+    /// consent. Never stored, never sent.
+    #[uniffi(default)]
+    pub recent_item_ids: Vec<String>,
 }
 
 impl From<RankOptions> for hearth_core::rank::RankOptions {
@@ -1023,6 +1029,7 @@ impl From<RankOptions> for hearth_core::rank::RankOptions {
             limit: o.limit as usize,
             diversity: o.diversity,
             freshness_half_life_ms: o.freshness_half_life_ms,
+            recent_item_ids: o.recent_item_ids,
         }
     }
 }

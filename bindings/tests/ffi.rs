@@ -714,6 +714,7 @@ fn hostile_arguments_are_typed_errors() {
                 limit: u32::MAX,
                 diversity: 1.0,
                 freshness_half_life_ms: Some(i64::MAX),
+                ..Default::default()
             },
         )
         .unwrap();

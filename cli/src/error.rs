@@ -88,6 +88,10 @@ pub enum CliError {
     /// A command-line value is out of range.
     #[error("{0}")]
     Usage(String),
+    /// An input data file (an interaction log, a model) is unreadable or
+    /// malformed; the message names the file and line.
+    #[error("{0}")]
+    Input(String),
 }
 
 impl CliError {

@@ -15,12 +15,22 @@
 //!   size of everything the engine keeps.
 //! - [`report_tools`]: the collector side of reporting: `hearth report
 //!   aggregate`, `hearth audit`, `hearth simulate`.
+//! - [`eval`]: `hearth eval`, offline ranking quality on interaction logs;
+//!   [`content_model`]: building the content model a catalog ships.
+//! - [`classifier`]: `hearth classifier train` / `eval`, the on-device text
+//!   classifier's training and evaluation, and embedding it in a catalog.
+//! - [`obd`]: `hearth obd`, the engagement model as a click predictor and
+//!   the off-policy value of Hearth's selection on the Open Bandit Dataset.
 //! - [`error`]: the error type and exit codes (0 ok, 1 failure, 2 invalid catalog).
 
 pub mod catalog_source;
+pub mod classifier;
+pub mod content_model;
 pub mod error;
+pub mod eval;
 pub mod footprint;
 pub mod keys;
+pub mod obd;
 pub mod publish;
 pub mod report_tools;
 pub mod sample;

@@ -18,7 +18,9 @@ use hearth_cli::{CliError, keys, synth};
 use hearth_core::catalog::bundle::hex;
 use hearth_core::taxonomy::Taxonomy;
 
+mod classifier_cmd;
 mod demo;
+mod eval_cmd;
 
 /// Hearth: on-device interest profiles and ad selection, and the tools around it.
 #[derive(Debug, Parser)]
@@ -91,6 +93,26 @@ enum Command {
     /// Simulate days of heavy use of one engine and print the size of
     /// everything it keeps on disk (and the process's memory), month by month.
     Footprint(FootprintArgs),
+    /// Train and evaluate the on-device text classifier (text → topics) that
+    /// catalogs can ship (`hearth catalog build --classifier`).
+    Classifier {
+        #[command(subcommand)]
+        cmd: classifier_cmd::ClassifierCmd,
+    },
+    /// Offline ranking quality on an interaction log (items.tsv, events.tsv):
+    /// random, popularity, centralised user-kNN and EASE, and Hearth's
+    /// on-device models, with HR@10, NDCG@10, MRR and coverage (95% CIs).
+    Eval(eval_cmd::EvalArgs),
+    /// Build the content model (item neighbours from aggregate co-occurrence
+    /// counts) that catalogs ship for on-device ranking.
+    Content {
+        #[command(subcommand)]
+        cmd: eval_cmd::ContentCmd,
+    },
+    /// The engagement model as a click predictor (AUC, log-loss) and the
+    /// off-policy value (IPS, SNIPS) of Hearth's selection on the Open Bandit
+    /// Dataset sample (fetch it with scripts/eval-data.sh; see docs/eval-obd.md).
+    Obd(hearth_cli::obd::ObdArgs),
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +315,14 @@ struct BuildArgs {
     /// Expiry time (RFC 3339); replaces the source's `expires_at`.
     #[arg(long, value_name = "RFC3339", value_parser = parse_rfc3339)]
     expires_at: Option<i64>,
+    /// Ship this text classifier (from `hearth classifier train`; labels must
+    /// be topic ids) as the catalog's `classifier/1` model blob.
+    #[arg(long, value_name = "MODEL.bin")]
+    classifier: Option<PathBuf>,
+    /// Ship this content model (from `hearth content build`) as the catalog's
+    /// `content/1` model blob, used by the phones' `rank_items`.
+    #[arg(long, value_name = "MODEL.bin")]
+    content_model: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -340,6 +370,10 @@ fn main() -> ExitCode {
         Command::Audit(args) => return outcome(audit(&args)),
         Command::Simulate(args) => return outcome(simulate(&args).map(|()| ExitCode::SUCCESS)),
         Command::Footprint(args) => return outcome(footprint(&args)),
+        Command::Classifier { cmd } => return report(classifier_cmd::run(cmd)),
+        Command::Eval(args) => return report(eval_cmd::eval(&args)),
+        Command::Content { cmd } => return report(eval_cmd::content(cmd)),
+        Command::Obd(args) => return hearth_cli::obd::command(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -513,8 +547,16 @@ fn build(a: &BuildArgs) -> Result<(), CliError> {
     let key = keys::load_signing_key(&a.key)?;
     let tax = Taxonomy::iab()?;
     let bytes = publish::read_input(&a.source)?;
-    let source = publish::parse_source(&bytes, &origin)?;
+    let mut source = publish::parse_source(&bytes, &origin)?;
     drop(bytes);
+    if let Some(model) = &a.classifier {
+        let model_bytes = publish::read_input(model)?;
+        hearth_cli::classifier::embed(&mut source, model_bytes, &tax, &publish::origin(model))?;
+    }
+    if let Some(model) = &a.content_model {
+        let model_bytes = publish::read_input(model)?;
+        hearth_cli::content_model::embed(&mut source, model_bytes, &publish::origin(model))?;
+    }
     let overrides = Overrides {
         version: a.version,
         created_at_ms: a.created_at,

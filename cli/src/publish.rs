@@ -131,6 +131,17 @@ pub fn check(catalog: &Catalog, header: &SourceHeader, tax: &Taxonomy) -> Vec<So
         rule: i.rule.to_string(),
         detail: i.detail,
     }));
+    // The text classifier blob must decode and name usable topics, as the
+    // phone checks at install.
+    if let Err(hearth_core::Error::CatalogInvalid { path, rule, detail }) =
+        hearth_core::classifier::TopicClassifier::from_models(&catalog.models, tax)
+    {
+        issues.push(SourceIssue {
+            path: source_path(&path, catalog),
+            rule: rule.to_string(),
+            detail,
+        });
+    }
     issues
 }
 

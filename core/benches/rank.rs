@@ -95,6 +95,7 @@ fn opts(diversity: f64) -> RankOptions {
         limit: 20,
         diversity,
         freshness_half_life_ms: Some(3 * DAY_MS),
+        ..Default::default()
     }
 }
 
@@ -150,5 +151,12 @@ fn bench_rank(cr: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_rank);
+criterion_group! {
+    name = benches;
+    // Short runs: the whole suite (scripts/bench.sh) stays within minutes.
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3));
+    targets = bench_rank
+}
 criterion_main!(benches);

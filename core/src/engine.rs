@@ -571,7 +571,9 @@ impl Engine {
     /// Returns what happened: recorded, or skipped because consent is not
     /// [`Consent::Personalised`] or the event is too old (see [`crate::profile`]
     /// for the time rules). Unknown topic ids and out-of-range arguments are
-    /// errors, and leave the profile unchanged.
+    /// errors, and leave the profile unchanged. A search that names no topics
+    /// takes its topics from the active catalog's text classifier when it ships
+    /// one ([`crate::classifier`]), otherwise from the taxonomy's keywords.
     pub fn record(&self, event: &Event) -> Result<RecordOutcome> {
         let _open = self.check_open()?;
         let inner = &*self.inner;
@@ -584,6 +586,9 @@ impl Engine {
                 ..
             }
         );
+        // A search without topics is classified by the active catalog's text
+        // classifier, if it ships one, outside the profile's lock.
+        let classified = self.classify_search(&event.data);
         let out = {
             let mut live = lock(&inner.live);
             let now = live.now(&*inner.clock);
@@ -602,9 +607,14 @@ impl Engine {
             if now.saturating_sub(at) > inner.cfg.max_event_age_ms {
                 return Ok(RecordOutcome::skipped(RecordStatus::TooOld));
             }
-            let out = live
-                .profile
-                .apply(&inner.tax, &inner.cfg, &inner.rules, &event.data, at)?;
+            let out = live.profile.apply_classified(
+                &inner.tax,
+                &inner.cfg,
+                &inner.rules,
+                &event.data,
+                at,
+                classified.as_deref(),
+            )?;
             conversion_name = match &event.data {
                 crate::profile::EventData::Custom { name, .. } => Some(name.clone()),
                 _ => None,
@@ -624,6 +634,24 @@ impl Engine {
             inner.mark_dirty();
         }
         Ok(out)
+    }
+
+    /// The active catalog's classifier's topics for a search event's query:
+    /// `None` without a classifier (the profile's keyword fallback applies),
+    /// empty when the search names topics itself or its query is too long.
+    fn classify_search(
+        &self,
+        data: &crate::profile::EventData,
+    ) -> Option<Vec<crate::taxonomy::TopicIdx>> {
+        let crate::profile::EventData::Search { query, topics } = data else {
+            return None;
+        };
+        let cat = lock(&self.inner.catalog).active.clone()?;
+        let classifier = cat.classifier.as_ref()?;
+        if !topics.is_empty() || query.len() > crate::profile::MAX_QUERY_LEN {
+            return Some(Vec::new());
+        }
+        Some(classifier.topics(query))
     }
 
     /// Verify and install a catalog bundle (the bytes the app downloaded).
@@ -710,8 +738,9 @@ impl Engine {
                 reason: format!("{} slots, must be 1..={}", request.slots, cfg.max_slots),
             });
         }
-        let ctx = RequestContext::resolve(&request.context, &inner.tax)?;
         let catalog = lock(&inner.catalog).active.clone();
+        let classifier = catalog.as_ref().and_then(|c| c.classifier.as_deref());
+        let ctx = RequestContext::resolve_with(&request.context, &inner.tax, classifier)?;
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
         if let Err(no_fill) =
@@ -1188,8 +1217,11 @@ impl Engine {
     /// Rank the app's own content items for this user: see [`crate::rank`] for
     /// the model, the options and the errors. The interest profile is used only
     /// under [`Consent::Personalised`]; otherwise items are ranked by freshness,
-    /// then the app's own order. The engine's lock is held only to copy the
-    /// current topic weights; the ranking itself runs outside it.
+    /// then the app's own order. Under the same consent, when the active
+    /// catalog ships a content model ([`crate::content`]), it is blended in
+    /// with [`RankOptions::recent_item_ids`](crate::rank::RankOptions). The
+    /// engine's locks are held only to copy the current topic weights and the
+    /// model's handle; the ranking itself runs outside them.
     pub fn rank_items(
         &self,
         items: &[crate::rank::Item],
@@ -1197,17 +1229,36 @@ impl Engine {
     ) -> Result<Vec<crate::rank::RankedItem>> {
         let _open = self.check_open()?;
         let inner = &*self.inner;
-        let (weights, now) = {
+        let (weights, now, personalised) = {
             let mut live = lock(&inner.live);
             let now = live.now(&*inner.clock);
-            let weights = if live.consent == Consent::Personalised {
+            let personalised = live.consent == Consent::Personalised;
+            let weights = if personalised {
                 live.profile.weights(&inner.cfg, now)
             } else {
                 Vec::new()
             };
-            (weights, now)
+            (weights, now, personalised)
         };
-        crate::rank::rank_items(items, &weights, None, &inner.tax, options, now)
+        // The content model personalises with the user's history, so it
+        // follows the same consent rule as the profile.
+        let content = if personalised {
+            lock(&inner.catalog)
+                .active
+                .as_ref()
+                .and_then(|c| c.content.clone())
+        } else {
+            None
+        };
+        crate::rank::rank_items_with_content(
+            items,
+            &weights,
+            None,
+            content.as_deref(),
+            &inner.tax,
+            options,
+            now,
+        )
     }
 
     /// The user's interests, heaviest first, each with its reason. Empty when

@@ -222,6 +222,9 @@ pub enum CatalogRule {
     Count,
     /// Sensitive topics can never be targeted or anti-targeted.
     SensitiveTopic,
+    /// A model blob (e.g. `classifier/1`) cannot be decoded or breaks its
+    /// format's rules.
+    Model,
 }
 
 impl std::fmt::Display for CatalogRule {
@@ -234,6 +237,7 @@ impl std::fmt::Display for CatalogRule {
             CatalogRule::StringFormat => "string-format",
             CatalogRule::Count => "count",
             CatalogRule::SensitiveTopic => "sensitive-topic",
+            CatalogRule::Model => "model",
         })
     }
 }

@@ -10,8 +10,10 @@
 //! - [`store`]: encrypted, atomic, versioned persistence of all user state.
 //! - [`state`]: the persisted state's schema and its migrations.
 //! - [`catalog`]: the signed ad catalog: model, bundle format, validation, index.
+//! - [`classifier`]: the on-device text classifier (text → topics).
 //! - [`select`]: on-device ad selection; [`ads`]: ad events, tokens, history.
 //! - [`rank`]: ranking the app's own content against the profile.
+//! - [`content`]: the item-neighbour content model a catalog ships for ranking.
 //! - [`report`]: aggregate, noised reports and the privacy-budget ledger.
 //! - [`engine`]: the facade apps talk to.
 //! - [`clock`]: injected time.
@@ -19,7 +21,9 @@
 
 pub mod ads;
 pub mod catalog;
+pub mod classifier;
 pub mod clock;
+pub mod content;
 pub mod engine;
 pub mod error;
 pub mod profile;

@@ -35,8 +35,19 @@
 //! # What is never stored
 //!
 //! - Sensitive topics (see [`crate::taxonomy`]) are dropped from every event.
-//! - Search text is matched against the taxonomy and then discarded; custom event
+//! - Search text is matched to topics and then discarded; custom event
 //!   names are used to look up a weight and discarded.
+//!
+//! # Search text → topics
+//!
+//! When the installed catalog ships a text classifier ([`crate::classifier`]),
+//! a search that names no topics takes the classifier's topics (at most
+//! [`QUERY_TOPICS`], each with a probability of at least
+//! [`crate::classifier::MIN_PROBABILITY`]); a search that names topics keeps
+//! just those (the app knows its content better than a guess). Without a
+//! classifier, the taxonomy's keyword matcher ([`Taxonomy::match_text`]) adds
+//! up to [`QUERY_TOPICS`] topics whose label words all occur in the query.
+//! Sensitive and suppressed topics are dropped either way.
 //!
 //! # Inferred traits
 //!
@@ -649,6 +660,22 @@ impl Profile {
                 || tax.ancestors(idx).any(|a| self.suppressed.contains(&a)))
     }
 
+    /// Apply one event at time `at` to a stand-alone profile, with the same
+    /// rules as [`Engine::record`](crate::Engine::record) but without trait
+    /// rules (no traits are inferred) and without the engine's clock clamp.
+    /// For offline tools that replay histories (`hearth eval`); apps record
+    /// through the engine. All-or-nothing: an invalid event leaves the profile
+    /// untouched.
+    pub fn record(
+        &mut self,
+        tax: &Taxonomy,
+        cfg: &ProfileConfig,
+        data: &EventData,
+        at: Timestamp,
+    ) -> Result<RecordOutcome> {
+        self.apply(tax, cfg, &[], data, at)
+    }
+
     /// Apply one event at time `at` (already clamped by the caller's time rule).
     /// All-or-nothing: an invalid event leaves the profile untouched.
     pub(crate) fn apply(
@@ -658,6 +685,23 @@ impl Profile {
         rules: &[ResolvedRule],
         data: &EventData,
         at: Timestamp,
+    ) -> Result<RecordOutcome> {
+        self.apply_classified(tax, cfg, rules, data, at, None)
+    }
+
+    /// [`Profile::apply`] with the text classifier's answer for a search:
+    /// `Some(topics)` when a classifier is installed (the topics it gave the
+    /// query, empty when the event names topics of its own or nothing passed
+    /// its threshold), `None` for the keyword fallback
+    /// ([`Taxonomy::match_text`]).
+    pub(crate) fn apply_classified(
+        &mut self,
+        tax: &Taxonomy,
+        cfg: &ProfileConfig,
+        rules: &[ResolvedRule],
+        data: &EventData,
+        at: Timestamp,
+        classified: Option<&[TopicIdx]>,
     ) -> Result<RecordOutcome> {
         // Validate and resolve everything first.
         let mut topics: Vec<TopicIdx> = Vec::with_capacity(4);
@@ -678,7 +722,11 @@ impl Profile {
                     });
                 }
                 resolve(tax, t, &mut topics)?;
-                for m in tax.match_text(query, QUERY_TOPICS) {
+                let matched = match classified {
+                    Some(c) => c.iter().take(QUERY_TOPICS).copied().collect(),
+                    None => tax.match_text(query, QUERY_TOPICS),
+                };
+                for m in matched {
                     if !topics.contains(&m) {
                         topics.push(m);
                     }

@@ -33,7 +33,16 @@
 //!    `f(i) = 2^(−age(i) / h)` where `age(i) = max(0, now − p(i))`: an item one
 //!    half-life old counts half, items dated in the future count as new, and
 //!    undated items get `f = 1`. With `None`, `f = 1` for every item.
-//! 5. **Score.** `score(i) = (r_topic(i) + r_emb(i)) · f(i)`, in `0..=1.5`.
+//! 5. **Content model** (optional). When the active catalog ships a content
+//!    model ([`crate::content`]) and [`RankOptions::recent_item_ids`] reaches
+//!    at least one candidate through it, `c(i) = Σ_{h ∈ recent} B[h][i]` and
+//!    `r_content(i) = c(i) / max_j c(j)`; the topic relevance is then replaced
+//!    by `(1 − α) · r_topic(i) + α · r_content(i)` with `α =`
+//!    [`CONTENT_WEIGHT`] (0.8). Otherwise nothing changes. Items whose content
+//!    part outweighs their topic part get the reason [`REASON_CONTENT`].
+//! 6. **Score.** `score(i) = (r_topic(i) + r_emb(i)) · f(i)` (with the
+//!    content blend of step 5 in place of `r_topic` when it applies), in
+//!    `0..=1.5`.
 //!
 //! **Order.** By score, highest first; ties (in particular the zero scores of
 //! items that match nothing) by freshness factor, freshest first, then by input
@@ -92,6 +101,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use crate::content::{ContentModel, MAX_HISTORY};
 use crate::error::{Error, Result};
 use crate::taxonomy::{Taxonomy, TopicIdx, truncate_for_error};
 
@@ -119,6 +129,11 @@ pub const REASON_FRESH: &str = "Recent and popular";
 pub const REASON_EMBEDDING: &str = "Similar to what you engaged with";
 /// Start of the reason for an item that matched profile topics.
 pub const REASON_FOLLOW_PREFIX: &str = "Because you follow ";
+/// Reason for an item whose score came mostly from the content model.
+pub const REASON_CONTENT: &str = "Often enjoyed together with things you liked";
+/// Share `α` of the content model in the relevance when it applies:
+/// `r = (1 − α) · r_topic + α · r_content`.
+pub const CONTENT_WEIGHT: f64 = 0.8;
 
 /// One of the app's content items.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -145,6 +160,11 @@ pub struct RankOptions {
     /// Half-life of the freshness factor in ms (must be > 0); `None` ignores
     /// publication times.
     pub freshness_half_life_ms: Option<i64>,
+    /// Ids of items this user engaged with recently, most recent first (the
+    /// app's own history; at most [`MAX_HISTORY`],
+    /// each 1..=[`MAX_ID_LEN`] bytes). Used only with a content model (a
+    /// catalog's `content/1`); never stored and never sent anywhere.
+    pub recent_item_ids: Vec<String>,
 }
 
 /// One ranked item.
@@ -187,6 +207,25 @@ pub fn rank_items(
     opts: &RankOptions,
     now_ms: i64,
 ) -> Result<Vec<RankedItem>> {
+    rank_items_with_content(items, weights, user_embedding, None, tax, opts, now_ms)
+}
+
+/// [`rank_items`] with an installed [`ContentModel`]: when the model and
+/// [`RankOptions::recent_item_ids`] reach at least one candidate, an item's
+/// relevance becomes `(1 − α) · r_topic + α · r_content`
+/// ([`CONTENT_WEIGHT`]), where `r_content = c(i) / max_j c(j)` over the
+/// candidates and `c` is [`ContentModel::scores`]. Without a model, without
+/// history, or when the history reaches no candidate, the result is exactly
+/// that of [`rank_items`].
+pub fn rank_items_with_content(
+    items: &[Item],
+    weights: &[(TopicIdx, f64)],
+    user_embedding: Option<&[f32]>,
+    content: Option<&ContentModel>,
+    tax: &Taxonomy,
+    opts: &RankOptions,
+    now_ms: i64,
+) -> Result<Vec<RankedItem>> {
     check_options(opts)?;
     if items.len() > MAX_ITEMS {
         return Err(invalid(
@@ -205,6 +244,8 @@ pub fn rank_items(
     let table = WeightTable::new(weights, tax);
     let diversify = opts.diversity > 0.0 && items.len() > 1;
 
+    let content = ContentTerm::new(content, items, &opts.recent_item_ids);
+
     // Score every item; only sortable keys are kept per item.
     let mut cands: Vec<Cand> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -213,8 +254,9 @@ pub fn rank_items(
             .as_ref()
             .map_or(0.0, |u| embedding_term(u, &item.embedding));
         let fresh = freshness(item.published_at_ms, opts.freshness_half_life_ms, now_ms);
+        let (topic, content) = content.blend(table.squash(s), i);
         cands.push(Cand {
-            score: (table.squash(s) + emb) * fresh,
+            score: (topic + content + emb) * fresh,
             fresh,
             idx: i as u32,
         });
@@ -247,12 +289,17 @@ pub fn rank_items(
         .filter_map(|c| {
             let i = c.idx as usize;
             let item = items.get(i)?;
+            // The reason follows the larger part of the relevance.
+            let s: f64 = resolved.topics(i).iter().map(|&t| table.eff(t)).sum();
+            let (topic, from_content) = content.blend(table.squash(s), i);
+            let content_led = from_content > topic;
             Some(explain(
                 item,
                 c.score,
                 resolved.topics(i),
                 &table,
                 user.as_ref(),
+                content_led,
                 tax,
             ))
         })
@@ -280,7 +327,72 @@ fn check_options(opts: &RankOptions) -> Result<()> {
             ));
         }
     }
+    let recent = &opts.recent_item_ids;
+    if recent.len() > MAX_HISTORY {
+        return Err(invalid(
+            "recent_item_ids",
+            format!("{} ids, the limit is {MAX_HISTORY}", recent.len()),
+        ));
+    }
+    if let Some(j) = recent
+        .iter()
+        .position(|id| id.is_empty() || id.len() > MAX_ID_LEN)
+    {
+        return Err(invalid(
+            "recent_item_ids",
+            format!(
+                "recent_item_ids[{j}] must be 1..={MAX_ID_LEN} bytes, it has {}",
+                recent[j].len()
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// The content model's part of one call: `α · c(i) / max c` per item.
+struct ContentTerm {
+    /// Per item (input order), `c(i) / max c`; empty when the model does not
+    /// apply to this call.
+    norm: Vec<f64>,
+}
+
+impl ContentTerm {
+    fn new(model: Option<&ContentModel>, items: &[Item], recent: &[String]) -> Self {
+        let none = Self { norm: Vec::new() };
+        let Some(model) = model.filter(|_| !recent.is_empty()) else {
+            return none;
+        };
+        let scores = model.scores(recent);
+        if scores.is_empty() {
+            return none;
+        }
+        let raw: Vec<f64> = items
+            .iter()
+            .map(|it| {
+                model
+                    .index(&it.id)
+                    .and_then(|j| scores.get(&j))
+                    .map_or(0.0, |&c| f64::from(c).max(0.0))
+            })
+            .collect();
+        let max = raw.iter().copied().fold(0.0, f64::max);
+        if max <= 0.0 {
+            return none;
+        }
+        Self {
+            norm: raw.into_iter().map(|c| c / max).collect(),
+        }
+    }
+
+    /// The topic relevance and the content part of item `i`'s score:
+    /// `(r_topic, 0)` when the model does not apply, else
+    /// `((1 − α) · r_topic, α · r_content)`.
+    fn blend(&self, r_topic: f64, i: usize) -> (f64, f64) {
+        match self.norm.get(i) {
+            Some(&c) => ((1.0 - CONTENT_WEIGHT) * r_topic, CONTENT_WEIGHT * c),
+            None => (r_topic, 0.0),
+        }
+    }
 }
 
 fn check_embedding(name: &'static str, what: impl std::fmt::Display, e: &[f32]) -> Result<()> {
@@ -757,6 +869,7 @@ fn explain(
     topics: &[TopicIdx],
     table: &WeightTable,
     user: Option<&Emb<'_>>,
+    content_led: bool,
     tax: &Taxonomy,
 ) -> RankedItem {
     // Merge contributions by the profile topic they come from, first-seen order.
@@ -781,7 +894,9 @@ fn explain(
             })
         })
         .collect();
-    let reason = if let Some(first) = matched.first() {
+    let reason = if content_led {
+        REASON_CONTENT.to_string()
+    } else if let Some(first) = matched.first() {
         let mut r = String::with_capacity(REASON_FOLLOW_PREFIX.len() + 48);
         r.push_str(REASON_FOLLOW_PREFIX);
         r.push_str(&first.label);
@@ -849,6 +964,117 @@ mod tests {
 
     fn ids(r: &[RankedItem]) -> Vec<&str> {
         r.iter().map(|x| x.id.as_str()).collect()
+    }
+
+    /// "seen" leads strongly to "b" and weakly to "c"; "other" leads to "a".
+    fn content_model() -> ContentModel {
+        let names = ["seen", "a", "b", "c", "other"];
+        ContentModel::from_weights(
+            names.iter().map(|s| s.to_string()).collect(),
+            vec![
+                vec![(2, 1.0), (3, 0.25)],
+                vec![],
+                vec![],
+                vec![],
+                vec![(1, 0.5)],
+            ],
+        )
+        .unwrap()
+    }
+
+    fn rank_content(items: &[Item], recent: &[&str]) -> Vec<RankedItem> {
+        let opts = RankOptions {
+            recent_item_ids: recent.iter().map(|s| s.to_string()).collect(),
+            ..RankOptions::default()
+        };
+        let t = tax();
+        let m = content_model();
+        rank_items_with_content(items, &weights(&t), None, Some(&m), &t, &opts, NOW).unwrap()
+    }
+
+    #[test]
+    fn content_model_blends_with_the_profile_as_documented() {
+        // "a" matches the top topic (Soccer); "b" and "c" match nothing but
+        // are neighbours of the user's recent item.
+        let items = [
+            item("a", &["f"]),
+            item("b", &[]),
+            item("c", &[]),
+            item("d", &[]),
+        ];
+        let r = rank_content(&items, &["seen"]);
+        // c: α · 0.25 = 0.2 beats a: (1 − α) · 0.632 = 0.126.
+        assert_eq!(ids(&r), ["b", "c", "a", "d"]);
+        let alpha = CONTENT_WEIGHT;
+        let r_topic_a = 1.0 - (-1.0f64).exp(); // Soccer 2 over S = 2
+        let by = |id: &str| r.iter().find(|x| x.id == id).unwrap();
+        assert!((by("b").score - alpha).abs() < 1e-4, "{r:?}");
+        assert!((by("c").score - alpha * 0.25).abs() < 1e-4);
+        assert!((by("a").score - (1.0 - alpha) * r_topic_a).abs() < 1e-9);
+        assert_eq!(by("d").score, 0.0);
+        assert_eq!(by("b").reason, REASON_CONTENT);
+        assert!(by("b").matched.is_empty());
+        assert_eq!(by("a").reason, "Because you follow Soccer");
+        assert_eq!(by("d").reason, REASON_FRESH);
+    }
+
+    #[test]
+    fn without_model_history_or_reach_the_ranking_is_unchanged() {
+        let t = tax();
+        let items = [item("a", &["f"]), item("b", &[]), item("c", &["k"])];
+        let plain = rank(&items, &weights(&t), &RankOptions::default());
+        // No model.
+        let opts = RankOptions {
+            recent_item_ids: vec!["seen".into()],
+            ..RankOptions::default()
+        };
+        let none = rank_items_with_content(&items, &weights(&t), None, None, &t, &opts, NOW);
+        assert_eq!(none.unwrap(), plain);
+        // A model, but no history; history the model does not know; history
+        // whose neighbours are not among the candidates.
+        assert_eq!(rank_content(&items, &[]), plain);
+        assert_eq!(rank_content(&items, &["unknown"]), plain);
+        let far = [item("a", &["f"]), item("x", &[]), item("c2", &["k"])];
+        assert_eq!(
+            rank_content(&far, &["other"])
+                .iter()
+                .map(|x| x.score)
+                .collect::<Vec<_>>(),
+            {
+                // "other" reaches "a", which is a candidate: it now leads alone.
+                vec![
+                    CONTENT_WEIGHT + (1.0 - CONTENT_WEIGHT) * (1.0 - (-1.0f64).exp()),
+                    (1.0 - CONTENT_WEIGHT) * (1.0 - (-0.25f64).exp()),
+                    0.0,
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn recent_item_ids_are_validated() {
+        let t = tax();
+        let bad = |recent: Vec<String>| {
+            let opts = RankOptions {
+                recent_item_ids: recent,
+                ..RankOptions::default()
+            };
+            rank_items(&[item("a", &[])], &[], None, &t, &opts, NOW)
+        };
+        for recent in [
+            vec![String::new()],
+            vec!["x".repeat(MAX_ID_LEN + 1)],
+            vec!["x".to_string(); MAX_HISTORY + 1],
+        ] {
+            assert!(matches!(
+                bad(recent),
+                Err(Error::InvalidArgument {
+                    name: "recent_item_ids",
+                    ..
+                })
+            ));
+        }
+        assert!(bad(vec!["x".to_string(); MAX_HISTORY]).is_ok());
     }
 
     fn score_of(r: &[RankedItem], id: &str) -> f64 {
@@ -1238,6 +1464,7 @@ mod tests {
             limit: 20,
             diversity: 0.3,
             freshness_half_life_ms: Some(86_400_000),
+            ..Default::default()
         };
         let a = rank_items(&items, &w, Some(&u), &t, &opts, NOW).unwrap();
         let b = rank_items(&items, &w, Some(&u), &t, &opts, NOW).unwrap();
@@ -1456,6 +1683,7 @@ mod tests {
                 diversity,
                 freshness_half_life_ms: Some(1),
                 limit: usize::MAX,
+                ..Default::default()
             };
             assert!(run(&ok, &o).is_ok());
         }
@@ -1536,7 +1764,7 @@ mod tests {
                 }).collect();
                 let w: Vec<(TopicIdx, f64)> =
                     ws.iter().map(|&(k, x)| (t.idx(IDS[k]).unwrap(), x)).collect();
-                let opts = RankOptions { limit, diversity, freshness_half_life_ms: half_life };
+                let opts = RankOptions { limit, diversity, freshness_half_life_ms: half_life, ..Default::default() };
                 let r = rank_items(&items, &w, user.as_deref(), &t, &opts, NOW).unwrap();
                 let want = if limit == 0 { items.len() } else { limit.min(items.len()) };
                 prop_assert_eq!(r.len(), want);

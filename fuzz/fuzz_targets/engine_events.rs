@@ -274,6 +274,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     limit: usize::from(limit),
                     diversity,
                     freshness_half_life_ms: half_life,
+                    ..Default::default()
                 };
                 if let Some(r) = check(e.rank_items(&items, &opts), "rank_items") {
                     assert!(r.iter().all(|x| x.score.is_finite()));

@@ -31,6 +31,14 @@ pub struct InstalledCatalog {
     pub catalog: Catalog<CreativeSpan>,
     /// Lookup tables.
     pub index: CatalogIndex,
+    /// The decoded content model (blob [`crate::content::BLOB_KEY`]), if the
+    /// catalog ships one; its blob is dropped from `catalog.models` once
+    /// decoded.
+    pub content: Option<std::sync::Arc<crate::content::ContentModel>>,
+    /// The decoded text classifier (blob [`crate::classifier::BLOB_KEY`]),
+    /// its labels bound to the engine's taxonomy, if the catalog ships one;
+    /// its blob is dropped from `catalog.models` once decoded.
+    pub classifier: Option<std::sync::Arc<crate::classifier::TopicClassifier>>,
     bundle: Box<[u8]>,
 }
 
@@ -71,14 +79,39 @@ impl VerifiedBundle {
         }
         validate::first_error(&borrowed, tax)?;
         let index = CatalogIndex::build(&borrowed, tax)?;
-        let catalog = borrowed.map_creatives(|c| {
+        let mut catalog = borrowed.map_creatives(|c| {
             CreativeSpan::of(&c, &self.bundle)
                 .ok_or_else(|| Error::CatalogMalformed("creative text outside the body".into()))
         })?;
+        // Before any blob moves: errors name the blob's position.
+        let classifier = crate::classifier::TopicClassifier::from_models(&catalog.models, tax)?
+            .map(std::sync::Arc::new);
+        if classifier.is_some() {
+            catalog
+                .models
+                .blobs
+                .retain(|(k, _)| k != crate::classifier::BLOB_KEY);
+        }
+        let content = match catalog
+            .models
+            .blobs
+            .iter()
+            .position(|(k, _)| k == crate::content::BLOB_KEY)
+        {
+            Some(i) => {
+                let (_, blob) = catalog.models.blobs.swap_remove(i);
+                Some(std::sync::Arc::new(crate::content::ContentModel::decode(
+                    &blob,
+                )?))
+            }
+            None => None,
+        };
         Ok(InstalledCatalog {
             header: self.header,
             catalog,
             index,
+            content,
+            classifier,
             bundle: self.bundle,
         })
     }

@@ -157,8 +157,21 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// Validate and resolve a request's context.
+    /// Validate and resolve a request's context; its text is matched to topics
+    /// with the taxonomy's keyword matcher.
     pub fn resolve(ctx: &AdContext, tax: &Taxonomy) -> Result<Self> {
+        Self::resolve_with(ctx, tax, None)
+    }
+
+    /// [`RequestContext::resolve`] with the active catalog's text classifier,
+    /// if it ships one: then the text of a context that names no topics is
+    /// classified (see [`crate::classifier`]) instead of keyword-matched, and
+    /// the text of one that names topics is not used.
+    pub fn resolve_with(
+        ctx: &AdContext,
+        tax: &Taxonomy,
+        classifier: Option<&crate::classifier::TopicClassifier>,
+    ) -> Result<Self> {
         let arg = |name, reason: String| Err(Error::InvalidArgument { name, reason });
         if ctx.topics.len() > 32 {
             return arg(
@@ -192,7 +205,12 @@ impl RequestContext {
             }
         }
         if let Some(text) = &ctx.text {
-            for i in tax.match_text(text, 3) {
+            let matched = match classifier {
+                Some(c) if ctx.topics.is_empty() => c.topics(text),
+                Some(_) => Vec::new(),
+                None => tax.match_text(text, 3),
+            };
+            for i in matched {
                 if !tax.is_sensitive(i) && !topics.contains(&i) {
                     topics.push(i);
                 }
