@@ -54,6 +54,7 @@ fn request() -> AdRequest {
             kinds: Vec::new(),
             utc_offset_minutes: 60,
         },
+        recent_item_ids: Vec::new(),
     }
 }
 

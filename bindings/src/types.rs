@@ -530,6 +530,12 @@ pub struct AdRequest {
     /// The screen.
     #[uniffi(default)]
     pub context: AdContext,
+    /// Ids of items the user engaged with recently, most recent first (at
+    /// most 200, each 1..=256 bytes): the app's own history. With a content
+    /// model in the active catalog and personalised consent, ad sets whose
+    /// item ids the model links to them score higher. Never stored, never sent.
+    #[uniffi(default)]
+    pub recent_item_ids: Vec<String>,
 }
 
 impl From<AdRequest> for csel::AdRequest {
@@ -538,6 +544,7 @@ impl From<AdRequest> for csel::AdRequest {
             placement_id: r.placement_id,
             slots: r.slots,
             context: r.context.into(),
+            recent_item_ids: r.recent_item_ids,
         }
     }
 }

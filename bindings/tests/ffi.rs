@@ -66,6 +66,7 @@ fn request() -> AdRequest {
             utc_offset_minutes: 60,
             ..AdContext::default()
         },
+        recent_item_ids: Vec::new(),
     }
 }
 

@@ -200,6 +200,7 @@ fn setup(creatives: usize, key: &SigningKey, tax: &Arc<Taxonomy>) -> Setup {
                 placement_id: "feed".into(),
                 slots: 1,
                 context: ctx,
+                ..AdRequest::default()
             })
             .unwrap();
         let now = hearth_core::Clock::now_ms(&*clock);
@@ -247,6 +248,7 @@ fn setup(creatives: usize, key: &SigningKey, tax: &Arc<Taxonomy>) -> Setup {
             kinds: vec![],
             utc_offset_minutes: 60,
         },
+        ..AdRequest::default()
     };
     let cat = engine.catalog().unwrap().unwrap();
     let mut dense = vec![0.0; tax.len()];
@@ -278,6 +280,7 @@ impl Setup {
             traits: &self.traits,
             taste: &[],
             book: &self.book,
+            content: None,
         }
     }
 
@@ -338,6 +341,7 @@ impl Setup {
                     trait_match: m.traits,
                     embedding: select::scoring::cosine(user.taste, &s.embedding),
                     shows_7d: 0,
+                    content: 0.0,
                 };
                 let p = self.model.p(&f);
                 cands.push(Cand {
@@ -646,6 +650,7 @@ fn bench_record(c: &mut Criterion) {
         placement_id: "feed".into(),
         slots: 10,
         context: AdContext::default(),
+        ..AdRequest::default()
     };
     // 250 fresh tokens (the pending list holds 256).
     let batch = |engine: &Engine| -> Vec<String> {

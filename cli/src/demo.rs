@@ -298,6 +298,7 @@ pub fn run(args: &DemoArgs) -> Result<(), DynError> {
             kinds: Vec::new(),
             utc_offset_minutes: 60,
         },
+        ..Default::default()
     };
     let mut hide_token = None;
     let screens = [

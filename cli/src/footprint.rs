@@ -468,6 +468,7 @@ pub fn run(
                         locale: Some(locale.into()),
                         ..AdContext::default()
                     },
+                    ..AdRequest::default()
                 })?;
                 for c in r.choices {
                     engine.record_ad_event(&c.token, AdEventKind::Impression)?;

@@ -911,6 +911,7 @@ impl<'w> Scorer<'w> {
             traits: &[],
             taste: user.book.taste(),
             book: &user.book,
+            content: None,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let sel = select::select(
@@ -973,6 +974,8 @@ pub fn model_of(t: &[f64; 6]) -> EngagementModel {
         w_trait: t[3],
         w_embedding: t[4],
         w_fatigue: t[5],
+        // OBD items carry no item ids: the content feature is always 0.
+        ..EngagementModel::default()
     }
 }
 
@@ -2100,6 +2103,7 @@ mod tests {
             trait_match: false,
             embedding: 0.5,
             shows_7d: 2,
+            ..Default::default()
         };
         let x = design(&f);
         let want = [1.0, 4f64.ln(), 1.0, 0.0, 0.5, 2.0];

@@ -56,6 +56,32 @@ pub const MAX_ID_LEN: usize = crate::rank::MAX_ID_LEN;
 /// Most recent items of the user that one ranking call considers.
 pub const MAX_HISTORY: usize = 200;
 
+/// Check a user's recent item ids as the API takes them: at most
+/// [`MAX_HISTORY`], each 1..=[`MAX_ID_LEN`] bytes; otherwise
+/// [`Error::InvalidArgument`] named `recent_item_ids`.
+pub fn check_history(ids: &[String]) -> Result<()> {
+    let invalid = |reason: String| Error::InvalidArgument {
+        name: "recent_item_ids",
+        reason,
+    };
+    if ids.len() > MAX_HISTORY {
+        return Err(invalid(format!(
+            "{} ids, the limit is {MAX_HISTORY}",
+            ids.len()
+        )));
+    }
+    if let Some(j) = ids
+        .iter()
+        .position(|id| id.is_empty() || id.len() > MAX_ID_LEN)
+    {
+        return Err(invalid(format!(
+            "recent_item_ids[{j}] must be 1..={MAX_ID_LEN} bytes, it has {}",
+            ids[j].len()
+        )));
+    }
+    Ok(())
+}
+
 /// The wire form of a content model (the postcard body of the blob).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContentModelData {
@@ -287,6 +313,39 @@ impl ContentModel {
     }
 }
 
+/// A user's affinity to items through the content model, for ad scoring:
+/// `c(j) / max c` over every item the history reaches (see
+/// [`ContentModel::scores`]), looked up by item id.
+#[derive(Debug, Clone)]
+pub struct ItemAffinity<'a> {
+    model: &'a ContentModel,
+    norm: HashMap<u32, f64>,
+}
+
+impl<'a> ItemAffinity<'a> {
+    /// The affinity of a history, or `None` when it reaches no item.
+    pub fn new<S: AsRef<str>>(model: &'a ContentModel, history: &[S]) -> Option<Self> {
+        let scores = model.scores(history);
+        let max = scores.values().copied().fold(0.0f32, f32::max);
+        if max <= 0.0 {
+            return None;
+        }
+        let norm = scores
+            .into_iter()
+            .map(|(j, c)| (j, f64::from(c / max)))
+            .collect();
+        Some(Self { model, norm })
+    }
+
+    /// The best affinity, `0..=1`, among `ids` (0 when none is reached).
+    pub fn best<S: AsRef<str>>(&self, ids: &[S]) -> f64 {
+        ids.iter()
+            .filter_map(|id| self.model.index(id.as_ref()))
+            .filter_map(|j| self.norm.get(&j).copied())
+            .fold(0.0, f64::max)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +391,22 @@ mod tests {
         assert!((s[&0] - 0.5).abs() < 1e-4);
         assert!(!s.contains_key(&3));
         assert!(m.scores::<&str>(&[]).is_empty());
+    }
+
+    #[test]
+    fn affinity_is_normalised_and_takes_the_best_id() {
+        let m = model();
+        // From item-0: item-1 0.5, item-2 0.25 → normalised 1.0 and 0.5.
+        let a = ItemAffinity::new(&m, &["item-0"]).unwrap();
+        assert!((a.best(&["item-2"]) - 0.5).abs() < 1e-4);
+        assert!((a.best(&["item-2", "item-1", "nope"]) - 1.0).abs() < 1e-4);
+        assert_eq!(a.best(&["item-3"]), 0.0);
+        assert_eq!(a.best::<&str>(&[]), 0.0);
+        assert!(
+            ItemAffinity::new(&m, &["item-3"]).is_none(),
+            "no neighbours"
+        );
+        assert!(ItemAffinity::new(&m, &["unknown"]).is_none());
     }
 
     #[test]

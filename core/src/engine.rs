@@ -738,9 +738,16 @@ impl Engine {
                 reason: format!("{} slots, must be 1..={}", request.slots, cfg.max_slots),
             });
         }
+        crate::content::check_history(&request.recent_item_ids)?;
         let catalog = lock(&inner.catalog).active.clone();
         let classifier = catalog.as_ref().and_then(|c| c.classifier.as_deref());
         let ctx = RequestContext::resolve_with(&request.context, &inner.tax, classifier)?;
+        // Computed before taking the profile's lock; used only under
+        // personalised consent (checked below, under the lock).
+        let content_model = catalog.as_ref().and_then(|c| c.content.clone());
+        let affinity = content_model
+            .as_deref()
+            .and_then(|m| crate::content::ItemAffinity::new(m, &request.recent_item_ids));
         let mut live = lock(&inner.live);
         let now = live.now(&*inner.clock);
         if let Err(no_fill) =
@@ -795,6 +802,7 @@ impl Engine {
                 traits: &trait_keys,
                 taste: if personal { live.ads.taste() } else { &[] },
                 book: &live.ads,
+                content: affinity.as_ref().filter(|_| personal),
             };
             let mut rng = lock(&inner.rng);
             select::select(

@@ -101,7 +101,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::content::{ContentModel, MAX_HISTORY};
+use crate::content::ContentModel;
 use crate::error::{Error, Result};
 use crate::taxonomy::{Taxonomy, TopicIdx, truncate_for_error};
 
@@ -161,7 +161,8 @@ pub struct RankOptions {
     /// publication times.
     pub freshness_half_life_ms: Option<i64>,
     /// Ids of items this user engaged with recently, most recent first (the
-    /// app's own history; at most [`MAX_HISTORY`],
+    /// app's own history; at most
+    /// [`MAX_HISTORY`](crate::content::MAX_HISTORY),
     /// each 1..=[`MAX_ID_LEN`] bytes). Used only with a content model (a
     /// catalog's `content/1`); never stored and never sent anywhere.
     pub recent_item_ids: Vec<String>,
@@ -327,25 +328,7 @@ fn check_options(opts: &RankOptions) -> Result<()> {
             ));
         }
     }
-    let recent = &opts.recent_item_ids;
-    if recent.len() > MAX_HISTORY {
-        return Err(invalid(
-            "recent_item_ids",
-            format!("{} ids, the limit is {MAX_HISTORY}", recent.len()),
-        ));
-    }
-    if let Some(j) = recent
-        .iter()
-        .position(|id| id.is_empty() || id.len() > MAX_ID_LEN)
-    {
-        return Err(invalid(
-            "recent_item_ids",
-            format!(
-                "recent_item_ids[{j}] must be 1..={MAX_ID_LEN} bytes, it has {}",
-                recent[j].len()
-            ),
-        ));
-    }
+    crate::content::check_history(&opts.recent_item_ids)?;
     Ok(())
 }
 
@@ -921,6 +904,7 @@ fn explain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::MAX_HISTORY;
 
     const NOW: i64 = 1_763_884_800_000;
 

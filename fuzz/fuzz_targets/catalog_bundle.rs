@@ -73,6 +73,7 @@ fn install_and_select(bundle: Vec<u8>, c: &InstalledCatalog) {
             placement_id: "p".into(),
             slots: 3,
             context: ctx,
+            ..Default::default()
         }) else {
             continue;
         };

@@ -190,6 +190,7 @@ fuzz_target!(|ops: Vec<Op>| {
                         kinds,
                         utc_offset_minutes: c.utc_offset_minutes,
                     },
+                    ..Default::default()
                 };
                 if let Some(r) = check(e.select_ads(&req), "select_ads") {
                     assert_eq!(r.choices.is_empty(), r.no_fill.is_some());

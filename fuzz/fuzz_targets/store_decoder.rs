@@ -101,6 +101,7 @@ fn through_engine(schema: u16, payload: &[u8], as_ledger: bool) {
                 locale: Some("de-DE".into()),
                 ..AdContext::default()
             },
+            ..AdRequest::default()
         })
         .unwrap();
     for c in r.choices {

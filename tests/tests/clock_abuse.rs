@@ -216,6 +216,7 @@ impl Rig {
                 placement_id: "feed".into(),
                 slots: 3,
                 context: context(),
+                ..Default::default()
             })
             .unwrap_or_else(|err| panic!("{what}: select_ads: {err}"));
         for c in &r.choices {

@@ -248,6 +248,7 @@ impl Shared {
                 placement_id: "feed".into(),
                 slots,
                 context: ctx,
+                ..Default::default()
             })
             .unwrap();
         assert_eq!(r.choices.is_empty(), r.no_fill.is_some(), "{:?}", r.no_fill);
@@ -619,6 +620,7 @@ impl Shared {
                         placement_id: "prefetch".into(),
                         slots: 1 + rng.below(5) as u32,
                         context: ctx,
+                        ..Default::default()
                     })
                     .unwrap();
                 assert_eq!(r.choices.is_empty(), r.no_fill.is_some());
@@ -1015,6 +1017,7 @@ fn race_close(dir: &std::path::Path, shared: &Arc<Shared>) {
                                 placement_id: "p".into(),
                                 slots: 1,
                                 context: AdContext::default(),
+                                ..Default::default()
                             })
                             .map(|_| ()),
                     };

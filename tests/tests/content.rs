@@ -13,6 +13,7 @@ use hearth_core::catalog::bundle::{self, SigningKey};
 use hearth_core::clock::DAY_MS;
 use hearth_core::content::{BLOB_KEY, ContentModel};
 use hearth_core::rank::{Item, REASON_CONTENT, RankOptions};
+use hearth_core::select::{AdContext, AdRequest};
 use hearth_core::state::Consent;
 use hearth_core::{Engine, Error, ManualClock};
 use hearth_tests::{T0, config};
@@ -46,7 +47,18 @@ fn model_bytes() -> Vec<u8> {
 }
 
 fn bundle_with(key: &SigningKey, blob: Option<Vec<u8>>) -> Vec<u8> {
+    bundle_with_items(key, blob, &[])
+}
+
+/// The sample catalog with `blob` as content/1 and every creative set
+/// advertising `item_ids`.
+fn bundle_with_items(key: &SigningKey, blob: Option<Vec<u8>>, item_ids: &[&str]) -> Vec<u8> {
     let mut src = sample::sample_source().unwrap();
+    for c in &mut src.campaigns {
+        for s in &mut c.creative_sets {
+            s.item_ids = item_ids.iter().map(|s| s.to_string()).collect();
+        }
+    }
     if let Some(b) = blob {
         src.models.blobs.0.push((BLOB_KEY.into(), Base64(b)));
     }
@@ -160,4 +172,78 @@ fn a_broken_content_blob_is_refused_at_install_and_changes_nothing() {
     assert_eq!(ContentModel::decode(&good).unwrap().len(), 5);
     e.install_catalog(bundle_with(&key, Some(good))).unwrap();
     assert!(e.catalog().unwrap().unwrap().content.is_some());
+}
+
+/// Engagement of every set chosen for a broad request, by set id.
+fn engagement(e: &Engine, recent: &[&str]) -> std::collections::HashMap<String, (f64, String)> {
+    let r = e
+        .select_ads(&AdRequest {
+            placement_id: "feed".into(),
+            slots: 10,
+            context: AdContext {
+                topics: vec!["483".into(), "227".into(), "210".into()],
+                country: Some("DE".into()),
+                locale: Some("de-DE".into()),
+                ..AdContext::default()
+            },
+            recent_item_ids: recent.iter().map(|s| s.to_string()).collect(),
+        })
+        .unwrap();
+    r.choices
+        .into_iter()
+        .map(|c| (c.creative_set_id, (c.engagement, c.why.text)))
+        .collect()
+}
+
+#[test]
+fn ad_sets_whose_items_the_model_links_to_recent_items_score_higher() {
+    let key = SigningKey::generate().unwrap();
+    for (items, linked) in [(&["film-b"][..], true), (&["film-d"][..], false)] {
+        let (_d, e) = open(&key);
+        e.install_catalog(bundle_with_items(&key, Some(model_bytes()), items))
+            .unwrap();
+        let before = engagement(&e, &[]);
+        let after = engagement(&e, &["film-a"]);
+        let common: Vec<&String> = before.keys().filter(|k| after.contains_key(*k)).collect();
+        assert!(!common.is_empty(), "{before:?} / {after:?}");
+        for k in common {
+            let (p0, _) = &before[k];
+            let (p1, _) = &after[k];
+            if linked {
+                // film-a → film-b is the model's strongest link: content = 1,
+                // so the logit grows by w_content = 1.
+                let logit = |p: f64| (p / (1.0 - p)).ln();
+                assert!(
+                    (logit(*p1) - logit(*p0) - 1.0).abs() < 1e-9,
+                    "{k}: {p0} → {p1}"
+                );
+            } else {
+                assert_eq!(p0, p1, "{k}: film-d is not linked to film-a");
+            }
+        }
+        // Under contextual consent the history does not count.
+        e.set_consent(Consent::ContextualOnly).unwrap();
+        let ctx_before = engagement(&e, &[]);
+        let ctx_after = engagement(&e, &["film-a"]);
+        for (k, (p, _)) in &ctx_after {
+            if let Some((q, _)) = ctx_before.get(k) {
+                assert_eq!(p, q, "{k}");
+            }
+        }
+    }
+    // Bad history is a typed error here too.
+    let (_d, e) = open(&key);
+    let r = e.select_ads(&AdRequest {
+        placement_id: "feed".into(),
+        slots: 1,
+        recent_item_ids: vec!["x".repeat(300)],
+        ..AdRequest::default()
+    });
+    assert!(matches!(
+        r,
+        Err(Error::InvalidArgument {
+            name: "recent_item_ids",
+            ..
+        })
+    ));
 }

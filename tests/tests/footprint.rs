@@ -157,6 +157,7 @@ fn conversions_are_attributed_across_daily_catalog_updates() {
                     os: Some(hearth_core::catalog::model::Os::Android),
                     ..AdContext::default()
                 },
+                ..AdRequest::default()
             })
             .unwrap();
         for c in r.choices {

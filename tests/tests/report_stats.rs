@@ -398,6 +398,7 @@ fn request(i: usize) -> AdRequest {
             kinds: Vec::new(),
             utc_offset_minutes: 60,
         },
+        ..Default::default()
     }
 }
 

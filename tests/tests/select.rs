@@ -300,6 +300,7 @@ fn req(slots: u32, context: AdContext) -> AdRequest {
         placement_id: "feed".into(),
         slots,
         context,
+        ..Default::default()
     }
 }
 

@@ -796,6 +796,7 @@ fn run(s: &Scenario, cat: &Catalog, bundle: &[u8]) -> Result<Vec<Step>, TestCase
                         placement_id: "p".into(),
                         slots: *slots,
                         context: ctx.clone(),
+                        ..Default::default()
                     })
                     .unwrap();
                 let user = UserView {

@@ -89,6 +89,9 @@ pub struct UserSide<'a> {
     pub taste: &'a [f32],
     /// The ad history.
     pub book: &'a AdBook,
+    /// The content model's affinity to the app's recent items (`None`
+    /// without a model, without history, or under contextual consent).
+    pub content: Option<&'a crate::content::ItemAffinity<'a>>,
 }
 
 /// Day of week (0 = Monday) and minute of day of a local time.

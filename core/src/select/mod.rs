@@ -131,6 +131,13 @@ pub struct AdRequest {
     pub slots: u32,
     /// The screen.
     pub context: AdContext,
+    /// Ids of items the user engaged with recently, most recent first (the
+    /// app's own history; at most [`crate::content::MAX_HISTORY`], each
+    /// 1..=[`crate::content::MAX_ID_LEN`] bytes). With a catalog content model
+    /// and personalised consent, sets whose `item_ids` the model links to
+    /// them score higher (`w_content`); never stored, never sent.
+    #[serde(default)]
+    pub recent_item_ids: Vec<String>,
 }
 
 /// A request resolved against the taxonomy.
@@ -464,6 +471,7 @@ pub fn select(
             trait_match: matched.traits,
             embedding: scoring::cosine(user.taste, &s.embedding),
             shows_7d: matched.shows_7d,
+            content: user.content.map_or(0.0, |a| a.best(&s.item_ids)),
         };
         let p = model.p(&features);
         let cand = Candidate {
@@ -754,6 +762,9 @@ pub fn explain(
         Basis::Context => format!(
             "Based on this page ({}), not on your interests.",
             list(&page_topics)
+        ),
+        Basis::Untargeted if pick.features.content > 0.0 => String::from(
+            "Often liked together with things you engaged with in this app (worked out on your phone).",
         ),
         Basis::Untargeted => String::from("Shown to everyone in this region; not based on you."),
         Basis::Exploration => String::from(

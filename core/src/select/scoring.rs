@@ -13,13 +13,17 @@
 //!                                       taste: mean embedding of sets the user
 //!                                       clicked or liked (when both exist)
 //!   + w_fatigue   · shows_7d           shows of this set in the last 7 days
+//!   + w_content   · content            the catalog's content model: the best
+//!                                       normalised score c(j)/max c among the
+//!                                       set's item ids, from the app's recent
+//!                                       items (0 without model or history)
 //! p = 1 / (1 + e^-z)
 //! expected value = value_micros · p
 //! ```
 //!
 //! Defaults ([`EngagementModel::default`]): `b0 = -4.0` (a 1.8% base rate),
 //! `w_interest = 0.8`, `w_context = 1.0`, `w_trait = 0.5`, `w_embedding = 1.0`,
-//! `w_fatigue = -0.3`. A catalog overrides any of them by name in
+//! `w_fatigue = -0.3`, `w_content = 1.0`. A catalog overrides any of them by name in
 //! `models.scoring` (unknown names are ignored, so older phones accept newer
 //! catalogs).
 
@@ -36,6 +40,9 @@ pub struct Features {
     pub embedding: f64,
     /// Shows of this set in the last 7 days.
     pub shows_7d: u32,
+    /// Content-model affinity of the set's item ids to the user's recent
+    /// items, `0..=1` (see [`crate::content::ItemAffinity`]).
+    pub content: f64,
 }
 
 /// Parameters of the engagement model.
@@ -53,6 +60,8 @@ pub struct EngagementModel {
     pub w_embedding: f64,
     /// Weight per recent show (negative: fatigue).
     pub w_fatigue: f64,
+    /// Weight of the content-model affinity.
+    pub w_content: f64,
 }
 
 impl Default for EngagementModel {
@@ -64,6 +73,7 @@ impl Default for EngagementModel {
             w_trait: 0.5,
             w_embedding: 1.0,
             w_fatigue: -0.3,
+            w_content: 1.0,
         }
     }
 }
@@ -85,6 +95,7 @@ impl EngagementModel {
                 "w_trait" => m.w_trait = v,
                 "w_embedding" => m.w_embedding = v,
                 "w_fatigue" => m.w_fatigue = v,
+                "w_content" => m.w_content = v,
                 _ => {}
             }
         }
@@ -98,7 +109,8 @@ impl EngagementModel {
             + self.w_context * f64::from(u8::from(f.context))
             + self.w_trait * f64::from(u8::from(f.trait_match))
             + self.w_embedding * f.embedding.max(0.0)
-            + self.w_fatigue * f64::from(f.shows_7d);
+            + self.w_fatigue * f64::from(f.shows_7d)
+            + self.w_content * f.content.clamp(0.0, 1.0);
         1.0 / (1.0 + (-z).exp())
     }
 }
@@ -147,6 +159,25 @@ mod tests {
         };
         // -4 + 1 + 0.5 + 1 - 0.6 = -2.1
         assert!((m.p(&f) - 1.0 / (1.0 + 2.1f64.exp())).abs() < 1e-12);
+        // content 0.5 → z = -4 + 0.5; values beyond 0..=1 are clamped.
+        let c = |content| {
+            m.p(&Features {
+                content,
+                ..Features::default()
+            })
+        };
+        assert!((c(0.5) - 1.0 / (1.0 + 3.5f64.exp())).abs() < 1e-12);
+        assert_eq!(c(7.0), c(1.0));
+        assert_eq!(c(-1.0), base);
+        let strong = EngagementModel::with_overrides(&[("w_content".into(), 2.0)]);
+        assert!(
+            (strong.p(&Features {
+                content: 1.0,
+                ..Features::default()
+            }) - 1.0 / (1.0 + 2f64.exp()))
+            .abs()
+                < 1e-12
+        );
     }
 
     #[test]

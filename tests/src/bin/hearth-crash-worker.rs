@@ -350,6 +350,7 @@ fn main() {
                         placement_id: "feed".into(),
                         slots: 3,
                         context: ctx.clone(),
+                        ..Default::default()
                     })
                     .unwrap();
                 for c in r.choices {

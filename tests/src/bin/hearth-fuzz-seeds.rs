@@ -169,6 +169,7 @@ fn main() {
                         locale: Some("de-DE".into()),
                         ..AdContext::default()
                     },
+                    ..AdRequest::default()
                 })
                 .unwrap();
             for c in r.choices {
