@@ -11,19 +11,9 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hearth_cli::report_tools::aggregate::Aggregator;
-use hearth_cli::report_tools::simulate::{SimOptions, payload_lines};
+use support::sim_lines as lines;
 
-fn lines(devices: u64, capped: f64) -> (hearth_cli::report_tools::CatalogInfo, Vec<u8>) {
-    payload_lines(&SimOptions {
-        devices,
-        campaigns: 100,
-        epsilon: 1.0,
-        seed: 7,
-        capped,
-        ..SimOptions::default()
-    })
-    .unwrap()
-}
+mod support;
 
 /// Best of `runs` of aggregating `bytes`, in payloads per second.
 fn rate(
@@ -88,5 +78,9 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = support::criterion();
+    targets = bench
+}
 criterion_main!(benches);

@@ -13,12 +13,14 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hearth_cli::synth::{GenOptions, generate_model};
 use hearth_core::catalog::InstalledCatalog;
 use hearth_core::catalog::bundle::{self, SigningKey};
 use hearth_core::store::StoreKey;
 use hearth_core::taxonomy::Taxonomy;
 use hearth_core::{Engine, EngineConfig, ManualClock};
+use support::synth_bundle;
+
+mod support;
 
 struct Counting;
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -42,22 +44,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn bundle_of(creatives: usize, key: &SigningKey, tax: &Taxonomy) -> Vec<u8> {
-    let opts = GenOptions {
-        creatives,
-        seed: 1,
-        version: 1,
-    };
-    let (cat, h) = generate_model(&opts, tax).unwrap();
-    bundle::seal(&cat, 1, h.created_at_ms, h.expires_at_ms, key).unwrap()
-}
-
 fn bench(c: &mut Criterion) {
     let tax = Taxonomy::iab().unwrap();
     let key = SigningKey::generate().unwrap();
     let trusted = [key.public_key()];
     for n in [10_000usize, 100_000] {
-        let b = bundle_of(n, &key, &tax);
+        let (_, b) = synth_bundle(n, 1, &key, &tax);
         // Peak extra memory of one install, beyond what was live before it.
         let before = CURRENT.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
@@ -130,5 +122,9 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = support::criterion();
+    targets = bench
+}
 criterion_main!(benches);

@@ -27,16 +27,22 @@
 //!   and advertiser.
 //!
 //! Criterion reports mean and median. The p50 / p99 figures (and ratios) come
-//! from a separate loop of 2,000 timed calls each (alternating blocks of 100
+//! from a separate loop of 2,000 timed calls each (400 under `BENCH_QUICK=1`;
+//! alternating blocks of 100
 //! calls of each function), printed to stderr, also without the calls during
 //! which the thread was preempted by another process (counted from
 //! `/proc/thread-self/status`), since on a busy 2-CPU machine those are what
 //! the p99 of a 0.4 ms call measures.
 //!
-//! `record_ad_event`: an impression on a fresh token per call, against a full
-//! history (2,048 entries, the most kept): tokens are issued in batches by
+//! `record_ad_event`: an impression on a fresh token per call, a click on a
+//! token whose impression was recorded just before (untimed), and a conversion
+//! after an impression and a click (untimed), each against a full history
+//! (2,048 entries, the most kept): tokens are issued in batches by
 //! `select_ads` outside the timing, and the history is pruned back to its
-//! bound between batches.
+//! bound between batches. The ads target one topic the screen shows, so a
+//! click also updates the profile. Criterion times impressions and clicks;
+//! conversions stop their creative set for good, so they are timed only in the
+//! single-call loop (p50 / p99), on an engine with 16 sets per campaign.
 //!
 //! `SELECT_BENCH_PROFILE=<creatives>:<engine|pipeline|naive>` runs only that
 //! case for 10 s, for `perf record`.
@@ -47,27 +53,26 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use hearth_cli::synth::{GEN_CREATED_AT_MS, GenOptions, generate_model};
+use hearth_cli::synth::GEN_CREATED_AT_MS;
 use hearth_core::ads::{AdBook, AdEventKind, AdRef, AdSnapshot};
 use hearth_core::catalog::InstalledCatalog;
 use hearth_core::catalog::bundle::{self, SigningKey};
 use hearth_core::catalog::model::{
     Advertiser, Campaign, Catalog, Creative, CreativeKind, CreativeSet, Flight, FrequencyCaps,
-    Models, Os,
+    Models, Os, TopicTarget,
 };
 use hearth_core::clock::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp};
-use hearth_core::engine::MAX_FLUSH_INTERVAL_MS;
-use hearth_core::profile::{Event, EventData};
 use hearth_core::select::{
-    self, AdContext, AdRequest, EngagementModel, Features, RequestContext, SelectConfig, UserSide,
-    eligibility, pacing,
+    self, AdContext, AdRequest, EngagementModel, Features, RequestContext, UserSide, eligibility,
+    pacing,
 };
-use hearth_core::state::Consent;
-use hearth_core::store::StoreKey;
 use hearth_core::taxonomy::{Taxonomy, TopicIdx};
-use hearth_core::{Engine, EngineConfig, ManualClock};
-use rand::{Rng, SeedableRng};
+use hearth_core::{Engine, ManualClock};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use support::{ads_config, open_engine, realistic_profile, synth_bundle};
+
+mod support;
 
 /// 2025-12-30 10:00 UTC: the history starts here (most generated flights
 /// began up to 30 days before the catalog's creation).
@@ -80,26 +85,11 @@ const NOW: Timestamp = START + SHOWN * 10 * MINUTE_MS;
 /// For the record_ad_event catalog.
 const RECORD_NOW: Timestamp = GEN_CREATED_AT_MS + 10 * HOUR_MS;
 const SLOTS: u32 = 3;
-const TIMED_CALLS: usize = 2_000;
 
-fn ads_config() -> SelectConfig {
-    SelectConfig {
-        max_ads_per_hour: u32::MAX,
-        max_ads_per_day: u32::MAX,
-        min_gap_ms: 0,
-        ..SelectConfig::default()
-    }
-}
-
-fn open(dir: &std::path::Path, clock: &Arc<ManualClock>, key: &SigningKey) -> Engine {
-    let mut c = EngineConfig::new(dir, StoreKey::from_bytes([9; 32])).with_clock(clock.clone());
-    c.default_consent = Consent::Personalised;
-    c.trusted_keys = vec![key.public_key()];
-    // The background writer must not run during the timing loops.
-    c.flush_interval_ms = MAX_FLUSH_INTERVAL_MS;
-    c.ads = ads_config();
-    c.selection_seed = Some(42);
-    Engine::open(c).unwrap()
+/// Calls per function in the single-call timing loops (p50 / p99): 2,000, or
+/// 400 under `BENCH_QUICK=1`.
+fn timed_calls() -> usize {
+    support::scaled(2_000, 400)
 }
 
 struct Setup {
@@ -115,74 +105,13 @@ struct Setup {
     book: AdBook,
 }
 
-/// A user of the catalog: 60 days of views, searches and purchases on the
-/// topics the catalog targets (Zipf over a shuffled list of them).
-fn realistic_profile(engine: &Engine, cat: &Catalog) {
-    let mut topics: Vec<String> = cat
-        .campaigns
-        .iter()
-        .flat_map(|c| &c.creative_sets)
-        .flat_map(|s| s.include_topics.iter().map(|t| t.topic.clone()))
-        .collect();
-    topics.sort();
-    topics.dedup();
-    let mut rng = ChaCha8Rng::seed_from_u64(3);
-    for i in (1..topics.len()).rev() {
-        topics.swap(i, rng.random_range(0..=i));
-    }
-    let zipf: Vec<f64> = {
-        let w: Vec<f64> = (1..=topics.len()).map(|k| (k as f64).powf(-1.0)).collect();
-        let total: f64 = w.iter().sum();
-        let mut acc = 0.0;
-        w.iter()
-            .map(|x| {
-                acc += x / total;
-                acc
-            })
-            .collect()
-    };
-    let draw = |rng: &mut ChaCha8Rng| {
-        let u: f64 = rng.random();
-        let i = zipf.partition_point(|&c| c < u).min(topics.len() - 1);
-        topics[i].clone()
-    };
-    for i in 0..1_500 {
-        let at = START - 60 * DAY_MS + i * (60 * DAY_MS / 1_500);
-        let a = draw(&mut rng);
-        let data = match i % 20 {
-            0 => EventData::Purchase {
-                topics: vec![a],
-                value_micros: Some(rng.random_range(10_000_000..200_000_000)),
-            },
-            1..=3 => EventData::Search {
-                query: String::new(),
-                topics: vec![a],
-            },
-            _ => EventData::ContentView {
-                topics: vec![a, draw(&mut rng)],
-                dwell_ms: Some(rng.random_range(5_000..90_000)),
-            },
-        };
-        engine.record(&Event { at: Some(at), data }).unwrap();
-    }
-}
-
 fn setup(creatives: usize, key: &SigningKey, tax: &Arc<Taxonomy>) -> Setup {
-    let (catalog, header) = generate_model(
-        &GenOptions {
-            creatives,
-            seed: 7,
-            version: 1,
-        },
-        tax,
-    )
-    .unwrap();
-    let b = bundle::seal(&catalog, 1, header.created_at_ms, header.expires_at_ms, key).unwrap();
+    let (catalog, b) = synth_bundle(creatives, 7, key, tax);
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START));
-    let engine = open(dir.path(), &clock, key);
+    let engine = open_engine(dir.path(), &clock, key);
     engine.install_catalog(b).unwrap();
-    realistic_profile(&engine, &catalog);
+    realistic_profile(&engine, &catalog, START);
     // A history of shown ads (caps, fatigue, the last creative), mirrored into
     // the book the pipeline and the baseline read.
     let mut book = AdBook::restore(AdSnapshot::default(), [1; 32]);
@@ -200,7 +129,7 @@ fn setup(creatives: usize, key: &SigningKey, tax: &Arc<Taxonomy>) -> Setup {
                 placement_id: "feed".into(),
                 slots: 1,
                 context: ctx,
-                ..AdRequest::default()
+                ..Default::default()
             })
             .unwrap();
         let now = hearth_core::Clock::now_ms(&*clock);
@@ -248,7 +177,7 @@ fn setup(creatives: usize, key: &SigningKey, tax: &Arc<Taxonomy>) -> Setup {
             kinds: vec![],
             utc_offset_minutes: 60,
         },
-        ..AdRequest::default()
+        ..Default::default()
     };
     let cat = engine.catalog().unwrap().unwrap();
     let mut dense = vec![0.0; tax.len()];
@@ -341,7 +270,7 @@ impl Setup {
                     trait_match: m.traits,
                     embedding: select::scoring::cosine(user.taste, &s.embedding),
                     shows_7d: 0,
-                    content: 0.0,
+                    ..Default::default()
                 };
                 let p = self.model.p(&f);
                 cands.push(Cand {
@@ -431,7 +360,7 @@ struct Timing {
 
 /// Time `fs` in alternating blocks of 100 calls (so that noise from other
 /// processes hits all of them alike, while each block runs warm):
-/// `TIMED_CALLS` calls each, after 200 warm-up calls each.
+/// [`timed_calls`] calls each, after 200 warm-up calls each.
 fn timed<const N: usize>(fs: &mut [&mut dyn FnMut(); N]) -> [Timing; N] {
     for f in fs.iter_mut() {
         for _ in 0..200 {
@@ -439,8 +368,8 @@ fn timed<const N: usize>(fs: &mut [&mut dyn FnMut(); N]) -> [Timing; N] {
         }
     }
     let mut v: [Vec<(Duration, bool)>; N] =
-        std::array::from_fn(|_| Vec::with_capacity(TIMED_CALLS));
-    for _ in 0..TIMED_CALLS / 100 {
+        std::array::from_fn(|_| Vec::with_capacity(timed_calls()));
+    for _ in 0..timed_calls() / 100 {
         for (f, v) in fs.iter_mut().zip(v.iter_mut()) {
             for _ in 0..100 {
                 let before = preemptions();
@@ -542,12 +471,13 @@ fn bench_select(c: &mut Criterion) {
         for (name, t) in [("engine", &e), ("pipeline", &p), ("naive_full_scan", &b)] {
             eprintln!(
                 "[select {label}] {name:16} p50 {:8.1} µs  p99 {:8.1} µs  (p99/p50 {:.2})  max {:8.1} µs \
-                 | {} of {TIMED_CALLS} calls preempted; without them: p50 {:8.1} µs  p99 {:8.1} µs  (p99/p50 {:.2})",
+                 | {} of {} calls preempted; without them: p50 {:8.1} µs  p99 {:8.1} µs  (p99/p50 {:.2})",
                 us(t.all.p50),
                 us(t.all.p99),
                 us(t.all.p99) / us(t.all.p50),
                 us(t.all.max),
                 t.preempted,
+                timed_calls(),
                 us(t.unpreempted.p50),
                 us(t.unpreempted.p99),
                 us(t.unpreempted.p99) / us(t.unpreempted.p50),
@@ -574,9 +504,18 @@ fn bench_select(c: &mut Criterion) {
     }
 }
 
-/// 64 untargeted, uncapped campaigns of 64 advertisers: every request fills
-/// 10 slots, so tokens are cheap to make.
-fn token_catalog(tax: &Taxonomy) -> Catalog {
+/// 64 uncapped campaigns of 64 advertisers, `sets` creative sets each, all
+/// targeting one topic the request's screen shows: every request fills 10
+/// slots, so tokens are cheap to make, and a click strengthens that topic in
+/// the profile (as a click on a targeted ad does).
+fn token_catalog(tax: &Taxonomy, sets: usize) -> Catalog {
+    let topic = tax
+        .topics()
+        .iter()
+        .find(|t| !t.sensitive && t.depth >= 1)
+        .unwrap()
+        .id
+        .clone();
     let creative = |id: String| Creative {
         id,
         kind: CreativeKind::Native,
@@ -586,12 +525,27 @@ fn token_catalog(tax: &Taxonomy) -> Catalog {
         click_url: "https://shop.example.com/p".into(),
         call_to_action: "Go".into(),
     };
+    let set = |i: usize, j: usize| CreativeSet {
+        id: format!("s{i}-{j}"),
+        caps: FrequencyCaps::default(),
+        min_interval_s: 0,
+        include_topics: vec![TopicTarget {
+            topic: topic.clone(),
+            min_weight: 0.0,
+        }],
+        exclude_topics: vec![],
+        traits: vec![],
+        embedding: vec![],
+        item_ids: vec![],
+        conversion: None,
+        creatives: (0..3).map(|k| creative(format!("k{i}-{j}-{k}"))).collect(),
+    };
     let campaigns: Vec<Campaign> = (0..64)
         .map(|i| Campaign {
             id: format!("c{i}"),
             advertiser_id: format!("a{i}"),
             priority: 1,
-            value_micros: 1_000_000 + i,
+            value_micros: 1_000_000 + i as u64,
             flight: Flight {
                 start_ms: RECORD_NOW - 30 * DAY_MS,
                 end_ms: RECORD_NOW + 60 * DAY_MS,
@@ -603,18 +557,7 @@ fn token_catalog(tax: &Taxonomy) -> Catalog {
             locales: vec![],
             os: vec![],
             app_sections: vec![],
-            creative_sets: vec![CreativeSet {
-                id: format!("s{i}"),
-                caps: FrequencyCaps::default(),
-                min_interval_s: 0,
-                include_topics: vec![],
-                exclude_topics: vec![],
-                traits: vec![],
-                embedding: vec![],
-                item_ids: vec![],
-                conversion: None,
-                creatives: (0..3).map(|k| creative(format!("k{i}-{k}"))).collect(),
-            }],
+            creative_sets: (0..sets).map(|j| set(i, j)).collect(),
         })
         .collect();
     Catalog {
@@ -631,79 +574,143 @@ fn token_catalog(tax: &Taxonomy) -> Catalog {
     }
 }
 
+/// An engine with [`token_catalog`] installed and a full ad history (2,048
+/// entries, the most kept), for timing `record_ad_event`.
+struct Tokens {
+    _dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+    engine: Engine,
+    request: AdRequest,
+}
+
+impl Tokens {
+    fn new(tax: &Taxonomy, key: &SigningKey, sets: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(RECORD_NOW));
+        let engine = open_engine(dir.path(), &clock, key);
+        let cat = token_catalog(tax, sets);
+        let b = bundle::seal(&cat, 1, RECORD_NOW - DAY_MS, RECORD_NOW + 60 * DAY_MS, key).unwrap();
+        engine.install_catalog(b).unwrap();
+        let screen = cat.campaigns[0].creative_sets[0].include_topics[0]
+            .topic
+            .clone();
+        let t = Self {
+            _dir: dir,
+            clock,
+            engine,
+            request: AdRequest {
+                placement_id: "feed".into(),
+                slots: 10,
+                context: AdContext {
+                    topics: vec![screen],
+                    ..AdContext::default()
+                },
+                ..AdRequest::default()
+            },
+        };
+        // Fill the history to its bound.
+        for _ in 0..9 {
+            t.run(&[], AdEventKind::Impression, usize::MAX, &mut |_| {});
+            t.clock.advance(1_000);
+        }
+        t
+    }
+
+    /// 250 fresh tokens (the pending list holds 256).
+    fn batch(&self) -> Vec<String> {
+        let tokens: Vec<String> = (0..25)
+            .flat_map(|_| self.engine.select_ads(&self.request).unwrap().choices)
+            .map(|c| c.token)
+            .collect();
+        assert!(!tokens.is_empty(), "the token catalog must fill");
+        tokens
+    }
+
+    /// On at most `limit` tokens of a fresh batch: the events `before`
+    /// (untimed), then `kind`, timed call by call (`each`). Then a flush, as
+    /// the background writer would do, so dirty state does not pile up.
+    /// Returns the number of timed calls.
+    fn run(
+        &self,
+        before: &[AdEventKind],
+        kind: AdEventKind,
+        limit: usize,
+        each: &mut dyn FnMut(Duration),
+    ) -> usize {
+        let mut n = 0;
+        for t in self.batch().iter().take(limit) {
+            for &k in before {
+                self.engine.record_ad_event(t, k).unwrap();
+            }
+            let start = Instant::now();
+            let o = self.engine.record_ad_event(black_box(t), kind).unwrap();
+            each(start.elapsed());
+            assert!(black_box(o).counted);
+            n += 1;
+        }
+        self.engine.flush().unwrap();
+        n
+    }
+
+    /// Single-call timings of `count` calls.
+    fn sample(&self, before: &[AdEventKind], kind: AdEventKind, count: usize) -> Pct {
+        let mut all = Vec::with_capacity(count);
+        while all.len() < count {
+            self.run(before, kind, count - all.len(), &mut |d| all.push(d));
+        }
+        percentiles(all)
+    }
+
+    /// Criterion's routine: total time of `iters` calls.
+    fn total(&self, before: &[AdEventKind], kind: AdEventKind, iters: u64) -> Duration {
+        let mut total = Duration::ZERO;
+        let mut left = iters as usize;
+        while left > 0 {
+            left -= self.run(before, kind, left, &mut |d| total += d);
+        }
+        total
+    }
+}
+
 fn bench_record(c: &mut Criterion) {
+    use AdEventKind::{Click, Conversion, Impression};
     let tax = Taxonomy::iab().unwrap();
     let key = SigningKey::generate().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(RECORD_NOW));
-    let engine = open(dir.path(), &clock, &key);
-    let b = bundle::seal(
-        &token_catalog(&tax),
-        1,
-        RECORD_NOW - DAY_MS,
-        RECORD_NOW + 60 * DAY_MS,
-        &key,
-    )
-    .unwrap();
-    engine.install_catalog(b).unwrap();
-    let req = AdRequest {
-        placement_id: "feed".into(),
-        slots: 10,
-        context: AdContext::default(),
-        ..AdRequest::default()
-    };
-    // 250 fresh tokens (the pending list holds 256).
-    let batch = |engine: &Engine| -> Vec<String> {
-        (0..25)
-            .flat_map(|_| engine.select_ads(&req).unwrap().choices)
-            .map(|c| c.token)
-            .collect()
-    };
-    // Fill the history to its bound.
-    for _ in 0..9 {
-        for t in batch(&engine) {
-            engine.record_ad_event(&t, AdEventKind::Impression).unwrap();
-        }
-        clock.advance(1_000);
+    let t = Tokens::new(&tax, &key, 1);
+    let history = t.engine.ad_history().unwrap().len();
+    // Conversions stop their creative set for good, so they get an engine of
+    // their own with enough sets for the timed calls (16 per campaign).
+    let conv = Tokens::new(&tax, &key, 16);
+    let calls = timed_calls();
+    eprintln!();
+    for (name, engine, before, kind) in [
+        ("impression on a fresh token", &t, &[][..], Impression),
+        (
+            "click after an (untimed) impression",
+            &t,
+            &[Impression][..],
+            Click,
+        ),
+        (
+            "conversion after an (untimed) impression and click",
+            &conv,
+            &[Impression, Click][..],
+            Conversion,
+        ),
+    ] {
+        let p = engine.sample(before, kind, calls);
+        eprintln!(
+            "[record_ad_event] history {history} entries: {name} p50 {:.2} µs  p99 {:.2} µs  max {:.1} µs",
+            us(p.p50),
+            us(p.p99),
+            us(p.max)
+        );
     }
-    engine.flush().unwrap();
-    let history = engine.ad_history().unwrap().len();
-
-    let mut all = Vec::with_capacity(TIMED_CALLS);
-    while all.len() < TIMED_CALLS {
-        for t in batch(&engine) {
-            let start = Instant::now();
-            let o = engine.record_ad_event(&t, AdEventKind::Impression).unwrap();
-            all.push(start.elapsed());
-            assert!(black_box(o).counted);
-        }
-        engine.flush().unwrap();
-    }
-    let t = percentiles(all);
-    eprintln!(
-        "\n[record_ad_event] history {history} entries: impression on a fresh token \
-         p50 {:.2} µs  p99 {:.2} µs  max {:.1} µs",
-        us(t.p50),
-        us(t.p99),
-        us(t.max)
-    );
-
     c.bench_function("record_ad_event/impression", |bench| {
-        bench.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters;
-            while left > 0 {
-                let tokens = batch(&engine);
-                for t in tokens.iter().take(left as usize) {
-                    let start = Instant::now();
-                    black_box(engine.record_ad_event(t, AdEventKind::Impression).unwrap());
-                    total += start.elapsed();
-                    left -= 1;
-                }
-                engine.flush().unwrap();
-            }
-            total
-        })
+        bench.iter_custom(|iters| t.total(&[], Impression, iters))
+    });
+    c.bench_function("record_ad_event/click", |bench| {
+        bench.iter_custom(|iters| t.total(&[Impression], Click, iters))
     });
 }
 

@@ -534,8 +534,9 @@ impl Gen<'_> {
     }
 }
 
-/// Cumulative Zipf(s) probabilities over ranks `1..=n`.
-fn zipf_cdf(n: usize, s: f64) -> Vec<f64> {
+/// Cumulative Zipf(s) probabilities over ranks `1..=n` (also used by the
+/// benchmarks' synthetic users).
+pub fn zipf_cdf(n: usize, s: f64) -> Vec<f64> {
     let w: Vec<f64> = (1..=n).map(|k| (k as f64).powf(-s)).collect();
     let total: f64 = w.iter().sum();
     let mut acc = 0.0;

@@ -130,5 +130,12 @@ fn bench_open(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_record, bench_open);
+criterion_group! {
+    name = benches;
+    // Short runs: the whole suite (scripts/bench.sh) stays within minutes.
+    config = Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3));
+    targets = bench_record, bench_open
+}
 criterion_main!(benches);
