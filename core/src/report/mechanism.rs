@@ -45,7 +45,7 @@ const SYSTEM_NOISE_BUFFER: usize = 512;
 /// The production noise source: the operating system's CSPRNG via ring.
 ///
 /// Every value comes straight from the OS generator (no expansion through a
-/// PRNG); the bytes are fetched [`SYSTEM_NOISE_BUFFER`] at a time, because one
+/// PRNG); the bytes are fetched 512 at a time, because one
 /// system call per 64-bit draw was ~90% of a device's daily report on a
 /// 100k-creative catalog (`cargo bench -p hearth-cli --bench report`). Unused
 /// bytes are wiped when the source is dropped.
