@@ -8,6 +8,9 @@
 #   sample-v2.bundle               the same catalog as version 2 (downgrade test)
 #   gen10k.bundle                  `hearth catalog gen --creatives 10000 --seed 1`
 #                                  (the select_ads timing catalog)
+#   sample-content.bundle          sample.json carrying a content model
+#                                  (`hearth content build`) over films a-d:
+#                                  20 users liked a and b, 3 liked a and c
 #
 # The bindings have no injectable clock (the engine runs on the system clock),
 # so every date in the sources (created_at, expires_at, campaign flights) is
@@ -58,6 +61,20 @@ redate <catalog/sample.json >"${out}/sample.json"
 
 "${hearth}" catalog gen --creatives 10000 --seed 1 | redate >"${out}/gen10k.json"
 "${hearth}" catalog build "${out}/gen10k.json" --key "${key}" --out "${out}/gen10k.bundle" >/dev/null
+
+# A content model from a tiny interaction log, shipped in the sample catalog.
+printf 'item_id\ttopics\ttitle\n' >"${out}/items.tsv"
+for f in a b c d; do printf 'film-%s\tFilm\tFilm %s\n' "$f" "$f" >>"${out}/items.tsv"; done
+{
+    printf 'user_id\titem_id\ttimestamp\tlabel\n'
+    for u in $(seq 1 20); do printf 'u%s\tfilm-a\t1\t1\nu%s\tfilm-b\t2\t1\n' "$u" "$u"; done
+    for u in $(seq 21 23); do printf 'u%s\tfilm-a\t1\t1\nu%s\tfilm-c\t2\t1\n' "$u" "$u"; done
+    printf 'u24\tfilm-d\t1\t1\n'
+} >"${out}/events.tsv"
+"${hearth}" content build --items "${out}/items.tsv" --events "${out}/events.tsv" --lambda 1 \
+    --out "${out}/content.bin" >/dev/null
+"${hearth}" catalog build "${out}/sample.json" --key "${key}" --content-model "${out}/content.bin" \
+    --out "${out}/sample-content.bundle" >/dev/null
 
 printf '[fixtures] %s: sample.bundle (%s bytes), gen10k.bundle (%s bytes)\n' "${out}" \
     "$(wc -c <"${out}/sample.bundle")" "$(wc -c <"${out}/gen10k.bundle")" >&2

@@ -176,6 +176,7 @@ val fixtures = File(System.getProperty("hearth.fixtures") ?: error("-Dhearth.fix
 val sampleBundle: ByteArray by lazy { File(fixtures, "sample.bundle").readBytes() }
 val sampleV2Bundle: ByteArray by lazy { File(fixtures, "sample-v2.bundle").readBytes() }
 val gen10kBundle: ByteArray by lazy { File(fixtures, "gen10k.bundle").readBytes() }
+val contentBundle: ByteArray by lazy { File(fixtures, "sample-content.bundle").readBytes() }
 val publisherKey: ByteArray by lazy { hexDecode(File(fixtures, "publisher.pub").readText().trim()) }
 val tmpRoot: File = Files.createTempDirectory("hearth-kotlin-").toFile()
 val random = SecureRandom()
@@ -466,6 +467,29 @@ fun flowTests() {
                 e.rankItems(listOf(ContentItem("a"), ContentItem("a")))
             }
             checkEq("id", dup.name, "name")
+        }
+    }
+
+    Harness.test("rank: the catalog's content model pulls in what goes with the recent items") {
+        // 20 users liked film-a and film-b, 3 liked film-a and film-c.
+        val items = listOf(ContentItem("film-d"), ContentItem("film-c"), ContentItem("film-b"))
+        Engine.open(config()).use { e ->
+            e.setConsent(Consent.PERSONALISED)
+            e.installCatalog(contentBundle)
+            checkEq(items.map { it.id }, e.rankItems(items).map { it.id }, "no history: app order")
+            val r = e.rankItems(items, RankOptions(recentItemIds = listOf("film-a")))
+            checkEq(listOf("film-b", "film-c", "film-d"), r.map { it.id }, "content order")
+            checkEq("Often enjoyed together with things you liked", r.first().reason, "reason")
+            val bad = expectThrows<HearthException.InvalidArgument> {
+                e.rankItems(items, RankOptions(recentItemIds = listOf("")))
+            }
+            checkEq("recent_item_ids", bad.name, "name")
+            e.setConsent(Consent.CONTEXTUAL_ONLY)
+            checkEq(
+                items.map { it.id },
+                e.rankItems(items, RankOptions(recentItemIds = listOf("film-a"))).map { it.id },
+                "no history use without consent",
+            )
         }
     }
 

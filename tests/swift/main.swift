@@ -96,6 +96,7 @@ func hexDecode(_ s: String) -> Data {
 let sampleBundle = load("sample.bundle")
 let sampleV2Bundle = load("sample-v2.bundle")
 let gen10kBundle = load("gen10k.bundle")
+let contentBundle = load("sample-content.bundle")
 let publisherKey = hexDecode(
     String(decoding: load("publisher.pub"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
 let tmpRoot = FileManager.default.temporaryDirectory
@@ -271,6 +272,25 @@ func withEngine(_ cfg: EngineConfig, _ body: (Engine) throws -> Void) throws {
             try checkEq(1, try e.rankItems(items: items, options: RankOptions(limit: 1)).count, "limit")
             try e.setConsent(consent: .contextualOnly)
             try checkEq(items.map(\.id), try e.rankItems(items: items).map(\.id), "app order")
+        }
+    }
+
+    test("rank: the catalog's content model pulls in what goes with the recent items") {
+        // 20 users liked film-a and film-b, 3 liked film-a and film-c.
+        let items = [ContentItem(id: "film-d"), ContentItem(id: "film-c"), ContentItem(id: "film-b")]
+        try withEngine(config()) { e in
+            try e.setConsent(consent: .personalised)
+            _ = try e.installCatalog(bundle: contentBundle)
+            try checkEq(items.map(\.id), try e.rankItems(items: items).map(\.id), "no history: app order")
+            let r = try e.rankItems(items: items, options: RankOptions(recentItemIds: ["film-a"]))
+            try checkEq(["film-b", "film-c", "film-d"], r.map(\.id), "content order")
+            try checkEq("Often enjoyed together with things you liked", r.first?.reason, "reason")
+            do {
+                _ = try e.rankItems(items: items, options: RankOptions(recentItemIds: [""]))
+                throw CheckFailure(description: "an empty recent item id was accepted")
+            } catch HearthError.InvalidArgument(let name, _) {
+                try checkEq("recent_item_ids", name, "name")
+            }
         }
     }
 
