@@ -293,7 +293,7 @@ pub fn train(rows: &[Example], opts: &TrainOptions) -> Result<Trained, CliError>
             for (q, a) in p.iter_mut().zip(&acc) {
                 *q += a * x;
             }
-            softmax(&mut p);
+            classifier::softmax(&mut p);
             // Gradient of the log loss: p - one_hot(y).
             if let Some(py) = p.get_mut(*y) {
                 *py -= 1.0;
@@ -360,20 +360,6 @@ pub fn train(rows: &[Example], opts: &TrainOptions) -> Result<Trained, CliError>
         quantized_agreement: agree as f64 / rows.len() as f64,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-fn softmax(v: &mut [f32]) {
-    let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for x in v.iter_mut() {
-        *x = (*x - max).exp();
-        sum += *x;
-    }
-    if sum > 0.0 {
-        for x in v.iter_mut() {
-            *x /= sum;
-        }
-    }
 }
 
 /// Accuracy and macro-F1 of predictions.

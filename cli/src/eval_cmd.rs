@@ -23,15 +23,8 @@ pub struct EvalArgs {
     /// `1,5,20,100`); none by default.
     #[arg(long, value_delimiter = ',')]
     epsilon: Vec<f64>,
-    /// Items each user contributes to the noised aggregate (their most recent).
-    #[arg(long, default_value_t = 10)]
-    max_items_per_user: usize,
-    /// EASE's λ (the centralised reference and the content model alike).
-    #[arg(long, default_value_t = 200.0)]
-    lambda: f64,
-    /// Neighbours per item in the content model.
-    #[arg(long, default_value_t = 100)]
-    top_n: usize,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Neighbours of user-kNN.
     #[arg(long, default_value_t = 50)]
     knn: usize,
@@ -46,16 +39,30 @@ pub struct EvalArgs {
     plot: Option<PathBuf>,
 }
 
+/// How the content model is built, in `hearth eval` and `hearth content build`.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Items each user contributes to a noised aggregate (their most recent).
+    #[arg(long, default_value_t = 10)]
+    max_items_per_user: usize,
+    /// EASE's λ (in `hearth eval`, the centralised reference's too).
+    #[arg(long, default_value_t = 200.0)]
+    lambda: f64,
+    /// Neighbours kept per item (1..=256).
+    #[arg(long, default_value_t = 100)]
+    top_n: usize,
+}
+
 /// Run `hearth eval`.
 pub fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let ds = Dataset::load(&a.items, &a.events)?;
     let opts = EvalOptions {
         seed: a.seed,
         knn: a.knn,
-        lambda: a.lambda,
-        top_n: a.top_n,
+        lambda: a.model.lambda,
+        top_n: a.model.top_n,
         epsilons: a.epsilon.clone(),
-        max_items_per_user: a.max_items_per_user,
+        max_items_per_user: a.model.max_items_per_user,
     };
     let r = eval::evaluate(&ds, &opts)?;
     if a.json {
@@ -97,15 +104,8 @@ pub struct ContentBuildArgs {
     /// without it the counts are exact.
     #[arg(long)]
     epsilon: Option<f64>,
-    /// Items each user contributes (their most recent), with --epsilon.
-    #[arg(long, default_value_t = 10)]
-    max_items_per_user: usize,
-    /// EASE's λ.
-    #[arg(long, default_value_t = 200.0)]
-    lambda: f64,
-    /// Neighbours kept per item (1..=256).
-    #[arg(long, default_value_t = 100)]
-    top_n: usize,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Seed of the noise (for reproducible experiments only; a release uses
     /// the system CSPRNG, the default).
     #[arg(long)]
@@ -133,11 +133,11 @@ pub fn content(cmd: ContentCmd) -> Result<(), CliError> {
         &ids,
         &histories,
         &BuildOptions {
-            lambda: a.lambda,
-            top_n: a.top_n,
+            lambda: a.model.lambda,
+            top_n: a.model.top_n,
             privacy: a.epsilon.map(|epsilon| Privacy {
                 epsilon,
-                max_items_per_user: a.max_items_per_user,
+                max_items_per_user: a.model.max_items_per_user,
             }),
             seed: a.seed,
         },
@@ -156,7 +156,7 @@ pub fn content(cmd: ContentCmd) -> Result<(), CliError> {
         a.epsilon
             .map(|e| format!(
                 ", aggregate at epsilon {e} (at most {} items per user)",
-                a.max_items_per_user
+                a.model.max_items_per_user
             ))
             .unwrap_or_default(),
         a.out.display()

@@ -575,8 +575,9 @@ impl Model {
     }
 }
 
-/// In-place softmax (max-subtracted, so it cannot overflow).
-fn softmax(v: &mut [f32]) {
+/// In-place softmax (max-subtracted, so it cannot overflow); the trainer
+/// uses the same function, so training and the phone agree exactly.
+pub fn softmax(v: &mut [f32]) {
     let max = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for x in v.iter_mut() {

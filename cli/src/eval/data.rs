@@ -109,6 +109,15 @@ fn field<'a>(
         .ok_or_else(|| err(file, line, format!("missing column {name:?}")))
 }
 
+/// The non-blank data lines after the header, as (1-based line number,
+/// tab-separated fields).
+fn rows<'a>(lines: std::str::Lines<'a>) -> impl Iterator<Item = (usize, Vec<&'a str>)> {
+    lines.enumerate().filter_map(|(n, line)| {
+        let line = line.trim_end_matches('\r');
+        (!line.trim().is_empty()).then(|| (n + 2, line.split('\t').collect()))
+    })
+}
+
 impl Dataset {
     /// Read `items.tsv` and `events.tsv` (see [`super`] for the format).
     pub fn load(items: &Path, events: &Path) -> Result<Self, CliError> {
@@ -133,13 +142,7 @@ impl Dataset {
         let mut defs: Vec<TopicDef> = Vec::new();
         let mut items: Vec<ItemRow> = Vec::new();
         let mut item_index: HashMap<String, u32> = HashMap::new();
-        for (n, line) in lines.enumerate() {
-            let ln = n + 2;
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() {
-                continue;
-            }
-            let f: Vec<&str> = line.split('\t').collect();
+        for (ln, f) in rows(lines) {
             let id = field(items_name, ln, &f, c_id, "item_id")?;
             if id.is_empty() {
                 return Err(err(items_name, ln, "empty item_id"));
@@ -226,13 +229,7 @@ impl Dataset {
         let mut users: Vec<String> = Vec::new();
         let mut user_index: HashMap<String, u32> = HashMap::new();
         let mut events = Vec::new();
-        for (n, line) in lines.enumerate() {
-            let ln = n + 2;
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() {
-                continue;
-            }
-            let f: Vec<&str> = line.split('\t').collect();
+        for (ln, f) in rows(lines) {
             let user = field(events_name, ln, &f, c_user, "user_id")?;
             let item = field(events_name, ln, &f, c_item, "item_id")?;
             let ts = field(events_name, ln, &f, c_ts, "timestamp")?;

@@ -25,6 +25,14 @@ fn colour(kind: RowKind) -> Rgb {
     }
 }
 
+/// The 8×8 glyph of an ASCII character ('?' for anything else).
+fn glyph(ch: char) -> [u8; 8] {
+    let font = &font8x8::legacy::BASIC_LEGACY;
+    font.get(ch as usize)
+        .copied()
+        .unwrap_or(font[b'?' as usize])
+}
+
 struct Canvas {
     px: Vec<u8>,
 }
@@ -63,10 +71,7 @@ impl Canvas {
     /// ASCII text at scale 1 or 2 (other characters print as '?').
     fn text(&mut self, x: i64, y: i64, s: &str, scale: i64, c: Rgb) {
         for (k, ch) in s.chars().enumerate() {
-            let g = font8x8::legacy::BASIC_LEGACY
-                .get(ch as usize)
-                .copied()
-                .unwrap_or(font8x8::legacy::BASIC_LEGACY[b'?' as usize]);
+            let g = glyph(ch);
             for (row, bits) in g.iter().enumerate() {
                 for col in 0..8 {
                     if bits >> col & 1 == 1 {
@@ -82,10 +87,7 @@ impl Canvas {
     /// Text rotated 90° counter-clockwise, reading bottom to top from (x, y).
     fn text_up(&mut self, x: i64, y: i64, s: &str, c: Rgb) {
         for (k, ch) in s.chars().enumerate() {
-            let g = font8x8::legacy::BASIC_LEGACY
-                .get(ch as usize)
-                .copied()
-                .unwrap_or(font8x8::legacy::BASIC_LEGACY[b'?' as usize]);
+            let g = glyph(ch);
             for (row, bits) in g.iter().enumerate() {
                 for col in 0..8 {
                     if bits >> col & 1 == 1 {
