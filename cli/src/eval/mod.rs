@@ -26,7 +26,7 @@
 //! With `r` the target's 1-based rank: HR@10 = `[r ≤ 10]`, NDCG@10 =
 //! `1/log2(r+1)` if `r ≤ 10` else 0 (one relevant item, so IDCG = 1), MRR =
 //! `1/r`; each averaged over users with a normal-approximation 95% interval
-//! (`mean ± 1.96·sd/√n`). Catalogue coverage = distinct items in all users'
+//! (`mean ± 1.96·sd/√n`, clamped to `0..=1`). Catalogue coverage = distinct items in all users'
 //! top 10 / all items, with a normal 95% interval from the jackknife over
 //! users (a bootstrap's resamples repeat users and so cover fewer items: its
 //! percentile interval would not even contain the estimate).
@@ -116,7 +116,8 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// Mean and normal-approximation 95% interval of per-user values.
+    /// Mean and normal-approximation 95% interval of per-user values in
+    /// `0..=1` (every metric here), the interval clamped to that range.
     pub fn of(values: &[f64]) -> Self {
         let n = values.len();
         if n == 0 {
@@ -135,8 +136,8 @@ impl Estimate {
         let h = 1.96 * (var / n as f64).sqrt();
         Self {
             mean,
-            lo: mean - h,
-            hi: mean + h,
+            lo: (mean - h).max(0.0),
+            hi: (mean + h).min(1.0),
         }
     }
 }
@@ -289,8 +290,8 @@ fn coverage(tops: &[Vec<u32>], n_items: usize) -> Estimate {
     let h = 1.96 * var.sqrt();
     Estimate {
         mean,
-        lo: mean - h,
-        hi: mean + h,
+        lo: (mean - h).max(0.0),
+        hi: (mean + h).min(1.0),
     }
 }
 
