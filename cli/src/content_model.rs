@@ -158,8 +158,9 @@ fn rng(seed: Option<u64>) -> Result<ChaCha12Rng, CliError> {
 
 /// One Laplace(0, `scale`) sample by inversion of a uniform in (−½, ½).
 pub fn laplace(rng: &mut impl RngCore, scale: f64) -> f64 {
-    // 53 random bits → u in (0, 1), never 0 or 1.
-    let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64 - 0.5;
+    // 52 random bits → u in (−½, ½) exactly: (m + ½)/2^52 is exact and < 1,
+    // so |u| < ½ and the logarithm stays finite.
+    let u = ((rng.next_u64() >> 12) as f64 + 0.5) / (1u64 << 52) as f64 - 0.5;
     -scale * u.signum() * (1.0 - 2.0 * u.abs()).ln()
 }
 

@@ -142,6 +142,19 @@ pub fn check(catalog: &Catalog, header: &SourceHeader, tax: &Taxonomy) -> Vec<So
             detail,
         });
     }
+    // So must the content model: a phone refuses a catalog whose content/1
+    // does not decode.
+    for (i, (key, blob)) in catalog.models.blobs.iter().enumerate() {
+        if key == hearth_core::content::BLOB_KEY {
+            if let Err(e) = hearth_core::content::ContentModel::decode(blob) {
+                issues.push(SourceIssue {
+                    path: source_path(&format!("models.blobs[{i}]"), catalog),
+                    rule: hearth_core::error::CatalogRule::Model.to_string(),
+                    detail: e.to_string(),
+                });
+            }
+        }
+    }
     issues
 }
 

@@ -241,3 +241,23 @@ fn the_command_prints_a_table_json_and_a_png() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("/nonexistent/items.tsv"));
 }
+
+#[test]
+fn earlier_interactions_with_the_target_leave_training() {
+    let items = "item_id\ttopics\ttitle\nA\tx\tA\nT\tx\tT\nB\tx\tB\n";
+    // T is engaged with twice: the last time is the target, and the first
+    // must not stay in training (it would hand every model the answer).
+    let events =
+        "user_id\titem_id\ttimestamp\tlabel\nu\tA\t1\t1\nu\tT\t2\t1\nu\tB\t3\t1\nu\tT\t4\t1\n";
+    let ds = Dataset::parse(Path::new("i.tsv"), items, Path::new("e.tsv"), events).unwrap();
+    let split = ds.split();
+    assert_eq!(split.users.len(), 1);
+    let u = &split.users[0];
+    assert_eq!(ds.items[u.target as usize].id, "T");
+    let train: Vec<&str> = u
+        .train
+        .iter()
+        .map(|e| ds.items[e.item as usize].id.as_str())
+        .collect();
+    assert_eq!(train, ["A", "B"]);
+}

@@ -53,6 +53,9 @@ pub const MAX_ITEMS: usize = 200_000;
 pub const MAX_NEIGHBOURS: usize = 256;
 /// Longest item id, bytes (the same as [`crate::rank::MAX_ID_LEN`]).
 pub const MAX_ID_LEN: usize = crate::rank::MAX_ID_LEN;
+/// Largest weight a model may carry: with at most [`MAX_HISTORY`] history
+/// items, sums stay far from `f32` overflow (no infinite or NaN scores).
+pub const MAX_SCALE: f32 = 1e6;
 /// Most recent items of the user that one ranking call considers.
 pub const MAX_HISTORY: usize = 200;
 
@@ -163,8 +166,11 @@ impl ContentModel {
                 d.neighbours.len()
             )));
         }
-        if !(d.scale.is_finite() && d.scale > 0.0) {
-            return Err(bad(format!("scale {} is not finite and > 0", d.scale)));
+        if !(d.scale.is_finite() && d.scale > 0.0 && d.scale <= MAX_SCALE) {
+            return Err(bad(format!(
+                "scale {} must be finite, > 0 and at most {MAX_SCALE}",
+                d.scale
+            )));
         }
         let mut by_id = HashMap::with_capacity(n);
         for (i, id) in d.item_ids.iter().enumerate() {
@@ -454,6 +460,10 @@ mod tests {
         );
         assert!(data(&|d| d.scale = f32::INFINITY).is_err());
         assert!(data(&|d| d.scale = 0.0).is_err());
+        assert!(
+            data(&|d| d.scale = 2.0 * MAX_SCALE).is_err(),
+            "sums could overflow"
+        );
         assert!(data(&|d| d.neighbours.pop().map_or((), drop)).is_err());
         assert!(
             data(&|d| d.neighbours[3] = vec![(1, 1); MAX_NEIGHBOURS + 1]).is_err(),

@@ -768,13 +768,7 @@ impl Engine {
         let personal = live.consent == Consent::Personalised;
         // Topics the user hid or removed are user controls: they hold under
         // contextual-only consent too (a hide is recorded under it).
-        let hidden: Vec<bool> = if live.profile.suppressed_ids(tax).is_empty() {
-            Vec::new()
-        } else {
-            (0..tax.len() as u32)
-                .map(|t| live.profile.is_suppressed(tax, t))
-                .collect()
-        };
+        let hidden = live.profile.suppressed_table(tax);
         let (top, dense, traits) = if personal {
             let top = live.profile.weights(&inner.cfg, now);
             let mut dense = vec![0.0; tax.len()];
@@ -1237,7 +1231,7 @@ impl Engine {
     ) -> Result<Vec<crate::rank::RankedItem>> {
         let _open = self.check_open()?;
         let inner = &*self.inner;
-        let (weights, now, personalised) = {
+        let (weights, now, personalised, hidden) = {
             let mut live = lock(&inner.live);
             let now = live.now(&*inner.clock);
             let personalised = live.consent == Consent::Personalised;
@@ -1246,7 +1240,8 @@ impl Engine {
             } else {
                 Vec::new()
             };
-            (weights, now, personalised)
+            let hidden = live.profile.suppressed_table(&inner.tax);
+            (weights, now, personalised, hidden)
         };
         // The content model personalises with the user's history, so it
         // follows the same consent rule as the profile.
@@ -1262,7 +1257,10 @@ impl Engine {
             items,
             &weights,
             None,
-            content.as_deref(),
+            content.as_deref().map(|model| crate::rank::ContentInput {
+                model,
+                hidden: &hidden,
+            }),
             &inner.tax,
             options,
             now,

@@ -653,6 +653,17 @@ impl Profile {
         self.topics.is_empty()
     }
 
+    /// Dense by topic index: true for every topic the user hid or removed,
+    /// and their descendants; empty when nothing is suppressed.
+    pub fn suppressed_table(&self, tax: &Taxonomy) -> Vec<bool> {
+        if self.suppressed.is_empty() {
+            return Vec::new();
+        }
+        (0..tax.len() as u32)
+            .map(|t| self.is_suppressed(tax, t))
+            .collect()
+    }
+
     /// True if the topic or one of its ancestors is suppressed.
     pub fn is_suppressed(&self, tax: &Taxonomy, idx: TopicIdx) -> bool {
         !self.suppressed.is_empty()

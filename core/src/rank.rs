@@ -39,7 +39,9 @@
 //!    `r_content(i) = c(i) / max_j c(j)`; the topic relevance is then replaced
 //!    by `(1 − α) · r_topic(i) + α · r_content(i)` with `α =`
 //!    [`CONTENT_WEIGHT`] (0.8). Otherwise nothing changes. Items whose content
-//!    part outweighs their topic part get the reason [`REASON_CONTENT`].
+//!    part outweighs their topic part get the reason [`REASON_CONTENT`]. An
+//!    item on a topic the user hid or removed gets no content part, so
+//!    co-occurrence never brings back what the user turned off.
 //! 6. **Score.** `score(i) = (r_topic(i) + r_emb(i)) · f(i)` (with the
 //!    content blend of step 5 in place of `r_topic` when it applies), in
 //!    `0..=1.5`.
@@ -222,7 +224,7 @@ pub fn rank_items_with_content(
     items: &[Item],
     weights: &[(TopicIdx, f64)],
     user_embedding: Option<&[f32]>,
-    content: Option<&ContentModel>,
+    content: Option<ContentInput<'_>>,
     tax: &Taxonomy,
     opts: &RankOptions,
     now_ms: i64,
@@ -245,7 +247,17 @@ pub fn rank_items_with_content(
     let table = WeightTable::new(weights, tax);
     let diversify = opts.diversity > 0.0 && items.len() > 1;
 
-    let content = ContentTerm::new(content, items, &opts.recent_item_ids);
+    let hidden = content.map_or(&[][..], |c| c.hidden);
+    let content = ContentTerm::new(content.map(|c| c.model), items, &opts.recent_item_ids);
+    // An item on a topic the user hid gets nothing from the content model:
+    // co-occurrence must not bring back what the user turned off.
+    let content_blocked = |i: usize| {
+        !hidden.is_empty()
+            && resolved
+                .topics(i)
+                .iter()
+                .any(|&t| hidden.get(t as usize).copied().unwrap_or(false))
+    };
 
     // Score every item; only sortable keys are kept per item.
     let mut cands: Vec<Cand> = Vec::with_capacity(items.len());
@@ -255,7 +267,7 @@ pub fn rank_items_with_content(
             .as_ref()
             .map_or(0.0, |u| embedding_term(u, &item.embedding));
         let fresh = freshness(item.published_at_ms, opts.freshness_half_life_ms, now_ms);
-        let (topic, content) = content.blend(table.squash(s), i);
+        let (topic, content) = content.blend(table.squash(s), i, content_blocked(i));
         cands.push(Cand {
             score: (topic + content + emb) * fresh,
             fresh,
@@ -292,7 +304,7 @@ pub fn rank_items_with_content(
             let item = items.get(i)?;
             // The reason follows the larger part of the relevance.
             let s: f64 = resolved.topics(i).iter().map(|&t| table.eff(t)).sum();
-            let (topic, from_content) = content.blend(table.squash(s), i);
+            let (topic, from_content) = content.blend(table.squash(s), i, content_blocked(i));
             let content_led = from_content > topic;
             Some(explain(
                 item,
@@ -330,6 +342,17 @@ fn check_options(opts: &RankOptions) -> Result<()> {
     }
     crate::content::check_history(&opts.recent_item_ids)?;
     Ok(())
+}
+
+/// A content model and what it must not promote, for
+/// [`rank_items_with_content`].
+#[derive(Debug, Clone, Copy)]
+pub struct ContentInput<'a> {
+    /// The installed model.
+    pub model: &'a ContentModel,
+    /// Dense by topic index: topics the user hid or removed, with their
+    /// descendants (empty = none). Items on them get no content score.
+    pub hidden: &'a [bool],
 }
 
 /// The content model's part of one call: `α · c(i) / max c` per item.
@@ -370,9 +393,12 @@ impl ContentTerm {
     /// The topic relevance and the content part of item `i`'s score:
     /// `(r_topic, 0)` when the model does not apply, else
     /// `((1 − α) · r_topic, α · r_content)`.
-    fn blend(&self, r_topic: f64, i: usize) -> (f64, f64) {
+    fn blend(&self, r_topic: f64, i: usize, blocked: bool) -> (f64, f64) {
         match self.norm.get(i) {
-            Some(&c) => ((1.0 - CONTENT_WEIGHT) * r_topic, CONTENT_WEIGHT * c),
+            Some(&c) => (
+                (1.0 - CONTENT_WEIGHT) * r_topic,
+                if blocked { 0.0 } else { CONTENT_WEIGHT * c },
+            ),
             None => (r_topic, 0.0),
         }
     }
@@ -967,13 +993,37 @@ mod tests {
     }
 
     fn rank_content(items: &[Item], recent: &[&str]) -> Vec<RankedItem> {
+        rank_content_hiding(items, recent, &[])
+    }
+
+    fn rank_content_hiding(items: &[Item], recent: &[&str], hidden: &[bool]) -> Vec<RankedItem> {
         let opts = RankOptions {
             recent_item_ids: recent.iter().map(|s| s.to_string()).collect(),
             ..RankOptions::default()
         };
         let t = tax();
         let m = content_model();
-        rank_items_with_content(items, &weights(&t), None, Some(&m), &t, &opts, NOW).unwrap()
+        let input = ContentInput { model: &m, hidden };
+        rank_items_with_content(items, &weights(&t), None, Some(input), &t, &opts, NOW).unwrap()
+    }
+
+    #[test]
+    fn the_content_model_never_promotes_a_hidden_topic() {
+        // "b" is the recent item's strongest neighbour, but it is about
+        // Baking and the user hid Cooking (and so its subtopics).
+        let t = tax();
+        let items = [item("c", &[]), item("b", &["b"]), item("d", &[])];
+        assert_eq!(ids(&rank_content(&items, &["seen"]))[0], "b");
+        let mut hidden = vec![false; t.len()];
+        for id in ["k", "b"] {
+            hidden[t.idx(id).unwrap() as usize] = true;
+        }
+        let r = rank_content_hiding(&items, &["seen"], &hidden);
+        assert_eq!(ids(&r), ["c", "b", "d"], "{r:?}");
+        // Only its topic part is left (the test's weights still hold Cooking,
+        // which the engine's would not): Baking borrows 0.5 · 0.5 over S = 2.
+        assert!((r[1].score - (1.0 - CONTENT_WEIGHT) * (1.0 - (-0.125f64).exp())).abs() < 1e-12);
+        assert_ne!(r[1].reason, REASON_CONTENT);
     }
 
     #[test]

@@ -247,3 +247,55 @@ fn ad_sets_whose_items_the_model_links_to_recent_items_score_higher() {
         })
     ));
 }
+
+#[test]
+fn the_publisher_refuses_a_content_blob_a_phone_would_refuse() {
+    let tax = hearth_core::taxonomy::Taxonomy::iab().unwrap();
+    let mut src = sample::sample_source().unwrap();
+    src.models
+        .blobs
+        .0
+        .push((BLOB_KEY.into(), Base64(vec![0xff; 16])));
+    let (cat, h) = src.to_model();
+    let issues = hearth_cli::publish::check(&cat, &h, &tax);
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.path.contains("models.blobs") && i.rule == "model"),
+        "{issues:?}"
+    );
+    let mut good = sample::sample_source().unwrap();
+    good.models
+        .blobs
+        .0
+        .push((BLOB_KEY.into(), Base64(model_bytes())));
+    let (cat, h) = good.to_model();
+    assert!(hearth_cli::publish::check(&cat, &h, &tax).is_empty());
+}
+
+#[test]
+fn the_content_model_never_brings_back_a_hidden_topic() {
+    let key = SigningKey::generate().unwrap();
+    let (_d, e) = open(&key);
+    e.install_catalog(bundle_with(&key, Some(model_bytes())))
+        .unwrap();
+    // film-b (film-a's strongest neighbour) is about soccer.
+    let mut items = candidates();
+    items[3].topics = vec!["533".into()];
+    let opts = RankOptions {
+        recent_item_ids: vec!["film-a".into()],
+        ..RankOptions::default()
+    };
+    let first = |e: &Engine| e.rank_items(&items, &opts).unwrap()[0].id.clone();
+    assert_eq!(first(&e), "film-b");
+    e.record(&hearth_core::profile::Event::feedback(
+        "533",
+        hearth_core::profile::Feedback::Hide,
+    ))
+    .unwrap();
+    assert_eq!(
+        first(&e),
+        "film-c",
+        "the next co-watched film, not the hidden one"
+    );
+}

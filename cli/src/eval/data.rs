@@ -320,6 +320,9 @@ impl Dataset {
             };
             let target = evs[t];
             evs.truncate(t);
+            // Earlier interactions with the target item leave training, so
+            // no model (nor the candidate list) learns the answer from them.
+            evs.retain(|e| e.item != target.item);
             if !evs.iter().any(|e| e.positive) {
                 out.skipped_no_positive_history += 1;
                 continue;

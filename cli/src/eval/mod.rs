@@ -14,8 +14,9 @@
 //!
 //! Per user, events in time order (ties by item id, numerically when both are
 //! integers); the last positive event is the target; everything before it is
-//! the user's training history. Every item the user has not interacted with in
-//! training, plus the target, is ranked (full ranking, no sampled negatives).
+//! the user's training history, except earlier interactions with the target
+//! item itself (they would hand every model the answer). Every item the user
+//! has not interacted with in training, plus the target, is ranked (full ranking, no sampled negatives).
 //! Users without a positive training event are counted and skipped. Ties in a
 //! model's scores are broken by one fixed pseudo-random order of the items
 //! (seeded), the same for every model, so no model profits from the file's
@@ -65,7 +66,7 @@ use serde::Serialize;
 
 use hearth_core::content::{ContentModel, MAX_HISTORY};
 use hearth_core::profile::{EventData, Profile, ProfileConfig};
-use hearth_core::rank::{Item, RankOptions, rank_items_with_content};
+use hearth_core::rank::{ContentInput, Item, RankOptions, rank_items_with_content};
 
 use crate::content_model::{self, BuildOptions, Privacy};
 use crate::error::CliError;
@@ -604,7 +605,9 @@ fn hearth_rank(
             .collect(),
         ..RankOptions::default()
     };
-    let ranked = rank_items_with_content(&items, &weights, None, model, &ds.taxonomy, &opts, now)?;
+    let content = model.map(|model| ContentInput { model, hidden: &[] });
+    let ranked =
+        rank_items_with_content(&items, &weights, None, content, &ds.taxonomy, &opts, now)?;
     let target = &ds.items[u.target as usize].id;
     let rank = ranked
         .iter()
