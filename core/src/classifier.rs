@@ -349,6 +349,7 @@ impl<'de> Deserialize<'de> for Bytes {
 struct Wire {
     format: u16,
     features: Features,
+    #[serde(deserialize_with = "crate::wire::bounded_vec::<_, _, MAX_LABELS>")]
     labels: Vec<String>,
     bias: Vec<f32>,
     scale: Vec<f32>,

@@ -89,11 +89,13 @@ pub fn check_history(ids: &[String]) -> Result<()> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContentModelData {
     /// Item ids, as the app uses them in [`crate::rank::Item::id`].
+    #[serde(deserialize_with = "crate::wire::bounded_vec::<_, _, MAX_ITEMS>")]
     pub item_ids: Vec<String>,
     /// Weight of the quantum `65535` (the largest weight in the model).
     pub scale: f32,
     /// Per item (same order as `item_ids`): neighbour index and quantised
     /// weight, strongest first.
+    #[serde(deserialize_with = "crate::wire::bounded_vec::<_, _, MAX_ITEMS>")]
     pub neighbours: Vec<Vec<(u32, u16)>>,
 }
 

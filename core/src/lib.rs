@@ -33,6 +33,7 @@ pub mod select;
 pub mod state;
 pub mod store;
 pub mod taxonomy;
+mod wire;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use engine::{Engine, EngineConfig};
