@@ -375,11 +375,21 @@ pub fn inspect_summary(ins: &Inspected, origin: &str, now_ms: i64) -> String {
         per_creative(ins.len, s.creatives)
     );
     if !c.models.scoring.is_empty() || !c.models.blobs.is_empty() {
+        let blobs: Vec<String> = c
+            .models
+            .blobs
+            .iter()
+            .map(|(k, b)| format!("{k} ({} bytes)", b.len()))
+            .collect();
         let _ = writeln!(
             t,
-            "  models         {} scoring parameters, {} blobs",
+            "  models         {} scoring parameters; blobs: {}",
             c.models.scoring.len(),
-            c.models.blobs.len()
+            if blobs.is_empty() {
+                "none".to_string()
+            } else {
+                blobs.join(", ")
+            }
         );
     }
     if !s.top_advertisers.is_empty() {

@@ -299,3 +299,22 @@ fn the_content_model_never_brings_back_a_hidden_topic() {
         "the next co-watched film, not the hidden one"
     );
 }
+
+#[test]
+fn inspect_names_the_model_blobs_a_catalog_ships() {
+    let key = SigningKey::generate().unwrap();
+    let tax = hearth_core::taxonomy::Taxonomy::iab().unwrap();
+    let blob = model_bytes();
+    let bundle = bundle_with(&key, Some(blob.clone()));
+    let ins = hearth_cli::publish::inspect(&bundle, &[key.public_key()], &tax, "b").unwrap();
+    assert!(ins.issues.is_empty(), "{:?}", ins.issues);
+    let text = hearth_cli::publish::inspect_summary(&ins, "b", SAMPLE_VALID_FROM);
+    assert!(
+        text.contains(&format!("blobs: content/1 ({} bytes)", blob.len())),
+        "{text}"
+    );
+    let plain = bundle_with(&key, None);
+    let ins = hearth_cli::publish::inspect(&plain, &[key.public_key()], &tax, "b").unwrap();
+    let text = hearth_cli::publish::inspect_summary(&ins, "b", SAMPLE_VALID_FROM);
+    assert!(!text.contains("content/1"), "{text}");
+}
