@@ -4,7 +4,8 @@
 //! for (≤ 200 µs): 1,000 items with 3 topics each and 16-dimension embeddings
 //! on half of them, a 128-topic profile over the IAB taxonomy, limit 20,
 //! diversity 0.3, freshness on (3-day half-life); plus the same without
-//! diversity. Besides criterion's report it times single calls itself and
+//! diversity, and with a catalog content model (10,000 items × 100
+//! neighbours, the user's 50 recent items). Besides criterion's report it times single calls itself and
 //! prints the median and p99.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +13,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hearth_core::rank::{Item, RankOptions, rank_items};
+use hearth_core::content::ContentModel;
+use hearth_core::rank::{ContentInput, Item, RankOptions, rank_items_with_content};
 use hearth_core::taxonomy::{Taxonomy, TopicIdx};
 
 const NOW: i64 = 1_763_884_800_000;
@@ -43,6 +45,8 @@ struct Case {
     items: Vec<Item>,
     weights: Vec<(TopicIdx, f64)>,
     user: Vec<f32>,
+    model: ContentModel,
+    recent: Vec<String>,
 }
 
 fn case() -> Case {
@@ -82,11 +86,33 @@ fn case() -> Case {
         })
         .collect();
     let user = (0..DIM).map(|_| rng.unit()).collect();
+    // A content model over 10,000 items (the 1,000 ranked are among them),
+    // 100 neighbours each, and 50 recent items of the user.
+    let n = 10_000u32;
+    let model_ids: Vec<String> = (0..n).map(|i| format!("article-{i:05}")).collect();
+    let neighbours = (0..n)
+        .map(|i| {
+            (0..100)
+                .map(|k| {
+                    (
+                        (i + 1 + rng.below(n as usize - 1) as u32) % n,
+                        1.0 / (1.0 + k as f32),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let model = ContentModel::from_weights(model_ids, neighbours).unwrap();
+    let recent = (0..50)
+        .map(|_| format!("article-{:05}", rng.below(n as usize)))
+        .collect();
     Case {
         tax,
         items,
         weights,
         user,
+        model,
+        recent,
     }
 }
 
@@ -100,10 +126,15 @@ fn opts(diversity: f64) -> RankOptions {
 }
 
 fn run(c: &Case, o: &RankOptions) -> usize {
-    rank_items(
+    let content = (!o.recent_item_ids.is_empty()).then_some(ContentInput {
+        model: &c.model,
+        hidden: &[],
+    });
+    rank_items_with_content(
         black_box(&c.items),
         black_box(&c.weights),
         Some(&c.user),
+        content,
         &c.tax,
         o,
         NOW,
@@ -133,11 +164,19 @@ fn bench_rank(cr: &mut Criterion) {
     assert_eq!(run(&c, &opts(0.3)), 20);
     let mut summary = Vec::new();
     let mut g = cr.benchmark_group("rank_items");
-    for (name, diversity) in [
-        ("1000_items_128_topics_limit20_diversity0.3", 0.3),
-        ("1000_items_128_topics_limit20_no_diversity", 0.0),
+    for (name, diversity, content) in [
+        ("1000_items_128_topics_limit20_diversity0.3", 0.3, false),
+        ("1000_items_128_topics_limit20_no_diversity", 0.0, false),
+        (
+            "1000_items_content_model_50_recent_limit20_diversity0.3",
+            0.3,
+            true,
+        ),
     ] {
-        let o = opts(diversity);
+        let mut o = opts(diversity);
+        if content {
+            o.recent_item_ids = c.recent.clone();
+        }
         g.bench_function(name, |b| b.iter(|| run(&c, &o)));
         let (p50, p99) = percentiles(&c, &o);
         summary.push(format!(

@@ -39,7 +39,9 @@
 //! neighbour indices in range and not the item itself, a finite positive
 //! scale) and returns [`Error::CatalogMalformed`] instead of panicking.
 
-use std::collections::HashMap;
+// Fast non-cryptographic hashing: keys are item ids from the signed catalog
+// and the app, and item indices (not attacker-chosen per request).
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -174,7 +176,7 @@ impl ContentModel {
                 d.scale
             )));
         }
-        let mut by_id = HashMap::with_capacity(n);
+        let mut by_id = HashMap::with_capacity_and_hasher(n, Default::default());
         for (i, id) in d.item_ids.iter().enumerate() {
             if id.is_empty() || id.len() > MAX_ID_LEN {
                 return Err(bad(format!(
@@ -304,15 +306,18 @@ impl ContentModel {
     /// twice counts once.
     pub fn scores<S: AsRef<str>>(&self, history: &[S]) -> HashMap<u32, f32> {
         let mut seen: Vec<u32> = Vec::with_capacity(history.len().min(MAX_HISTORY));
-        let mut out: HashMap<u32, f32> = HashMap::new();
         for h in history.iter().take(MAX_HISTORY) {
-            let Some(i) = self.index(h.as_ref()) else {
-                continue;
-            };
-            if seen.contains(&i) {
-                continue;
+            if let Some(i) = self.index(h.as_ref()) {
+                if !seen.contains(&i) {
+                    seen.push(i);
+                }
             }
-            seen.push(i);
+        }
+        // One allocation: at most this many distinct neighbours.
+        let reach: usize = seen.iter().map(|&i| self.range(i as usize).len()).sum();
+        let mut out: HashMap<u32, f32> =
+            HashMap::with_capacity_and_hasher(reach, Default::default());
+        for &i in &seen {
             for (j, w) in self.neighbours(i) {
                 *out.entry(j).or_insert(0.0) += w;
             }
