@@ -12,7 +12,9 @@
 #       (e.g. --example select_timing), then the debug `hearth` and
 #       `uniffi-bindgen`; sets HEARTH_TARGET_DIR, HEARTH_LIB_DIR (where
 #       libhearth_ffi.so is: the -Djna.library.path), HEARTH_LIB and HEARTH_BIN
-#       (the `hearth` tool) and prints the library's size.
+#       (the `hearth` tool) and prints the library's size. With
+#       HEARTH_FFI_LIB=path set, that prebuilt library is tested instead of
+#       building one (e.g. the build-std variant of scripts/lib-size.sh).
 #   hearth_generate_kotlin_jvm OUT_DIR
 #       generates the bindings in library mode from HEARTH_LIB with
 #       bindings/uniffi-jvm.toml (android = false) into OUT_DIR (emptied
@@ -30,13 +32,24 @@
 # The variables it sets are read by the scripts that source this file.
 # shellcheck disable=SC2034,SC2120
 hearth_build_libs() {
-    cargo build --release --quiet -p hearth-ffi --lib "$@"
     cargo build --quiet -p hearth-cli -p uniffi-bindgen
     HEARTH_TARGET_DIR="$(cargo metadata --format-version 1 --no-deps \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-    HEARTH_LIB_DIR="${HEARTH_TARGET_DIR}/release"
-    HEARTH_LIB="${HEARTH_LIB_DIR}/libhearth_ffi.so"
     HEARTH_BIN="${HEARTH_TARGET_DIR}/debug/hearth"
+    if [[ -n "${HEARTH_FFI_LIB:-}" ]]; then
+        # A prebuilt library (e.g. scripts/lib-size.sh's build-std variant):
+        # test exactly that file, under the name JNA and Swift look for.
+        HEARTH_LIB_DIR="${HEARTH_TARGET_DIR}/prebuilt-ffi"
+        mkdir -p "${HEARTH_LIB_DIR}"
+        cp "${HEARTH_FFI_LIB}" "${HEARTH_LIB_DIR}/libhearth_ffi.so"
+        if [[ $# -gt 0 ]]; then
+            cargo build --release --quiet -p hearth-ffi "$@"
+        fi
+    else
+        cargo build --release --quiet -p hearth-ffi --lib "$@"
+        HEARTH_LIB_DIR="${HEARTH_TARGET_DIR}/release"
+    fi
+    HEARTH_LIB="${HEARTH_LIB_DIR}/libhearth_ffi.so"
     echo "library: ${HEARTH_LIB} ($(wc -c <"${HEARTH_LIB}") bytes)"
 }
 

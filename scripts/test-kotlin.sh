@@ -59,7 +59,7 @@ mkdir -p "${classes}"
 
 step "Rust side of the select_ads timing (10,000 creatives)"
 iterations="${HEARTH_TIMING_ITERATIONS:-200}"
-rust_out="$("${lib_dir}/examples/select_timing" "${out}/fixtures/gen10k.bundle" \
+rust_out="$("${HEARTH_TARGET_DIR}/release/examples/select_timing" "${out}/fixtures/gen10k.bundle" \
     "${out}/fixtures/publisher.pub" "${iterations}")"
 while IFS= read -r line; do echo "figure: ${line}"; done <<<"${rust_out}"
 rust_us="$(sed -n 's/^rust-core select_ads median_us=\([0-9.]*\).*/\1/p' <<<"${rust_out}")"
