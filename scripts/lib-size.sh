@@ -12,8 +12,8 @@
 #              scripts use it with HEARTH_BUILD_STD=1.
 #
 # Prints `figure: ffi stripped bytes=… variant=…` lines (goal: ≤ 1.5 MB).
-# Test a variant through the Kotlin suite with
-#   HEARTH_FFI_LIB=<its unstripped .so> scripts/test-kotlin.sh
+# Test a variant through the binding suites with
+#   HEARTH_FFI_LIB=<its unstripped .so> scripts/test-kotlin.sh   (or test-swift.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

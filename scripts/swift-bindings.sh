@@ -26,7 +26,8 @@
 #
 # Afterwards these are set for the caller: SWIFT_ROOT, SWIFT_IN_ROOT (from
 # setup-swift.sh), target_dir (cargo's target directory) and lib (the built
-# libhearth_ffi.so). Progress lines look like `==> [TAG] ...`, TAG being
+# libhearth_ffi.so, or a copy of HEARTH_FFI_LIB when that names a prebuilt
+# library to test instead, e.g. scripts/lib-size.sh's build-std variant). Progress lines look like `==> [TAG] ...`, TAG being
 # ${SWIFT_BINDINGS_TAG:-swift}. The caller should run `set -euo pipefail`;
 # any failing step stops the caller's script.
 
@@ -63,6 +64,12 @@ swift_bindings_build() {
     target_dir="$(cd "${swift_bindings_repo}" && cargo metadata --format-version 1 --no-deps \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
     lib="${target_dir}/release/libhearth_ffi.so"
+    if [[ -n "${HEARTH_FFI_LIB:-}" ]]; then
+        # A prebuilt library (e.g. scripts/lib-size.sh's build-std variant).
+        mkdir -p "${target_dir}/prebuilt-ffi"
+        cp "${HEARTH_FFI_LIB}" "${target_dir}/prebuilt-ffi/libhearth_ffi.so"
+        lib="${target_dir}/prebuilt-ffi/libhearth_ffi.so"
+    fi
     echo "library: ${lib} ($(wc -c <"${lib}") bytes)"
 
     # Everything the root needs lives here, inside the checkout (mounted at /work).
