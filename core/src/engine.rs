@@ -1231,27 +1231,33 @@ impl Engine {
     ) -> Result<Vec<crate::rank::RankedItem>> {
         let _open = self.check_open()?;
         let inner = &*self.inner;
-        let (weights, now, personalised, hidden) = {
-            let mut live = lock(&inner.live);
-            let now = live.now(&*inner.clock);
-            let personalised = live.consent == Consent::Personalised;
-            let weights = if personalised {
-                live.profile.weights(&inner.cfg, now)
-            } else {
-                Vec::new()
-            };
-            let hidden = live.profile.suppressed_table(&inner.tax);
-            (weights, now, personalised, hidden)
-        };
-        // The content model personalises with the user's history, so it
-        // follows the same consent rule as the profile.
-        let content = if personalised {
+        // The content model only matters with the app's recent items; take
+        // its handle (catalog lock, released at once) before the profile's.
+        let model = if options.recent_item_ids.is_empty() {
+            None
+        } else {
             lock(&inner.catalog)
                 .active
                 .as_ref()
                 .and_then(|c| c.content.clone())
-        } else {
-            None
+        };
+        let (weights, now, content, hidden) = {
+            let mut live = lock(&inner.live);
+            let now = live.now(&*inner.clock);
+            // The content model personalises with the user's history, so it
+            // follows the same consent rule as the profile.
+            if live.consent == Consent::Personalised {
+                let weights = live.profile.weights(&inner.cfg, now);
+                // Only needed (and only built) when the model applies.
+                let hidden = if model.is_some() {
+                    live.profile.suppressed_table(&inner.tax)
+                } else {
+                    Vec::new()
+                };
+                (weights, now, model, hidden)
+            } else {
+                (Vec::new(), now, None, Vec::new())
+            }
         };
         crate::rank::rank_items_with_content(
             items,
