@@ -56,16 +56,8 @@ export CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS="${page_flags}"
 ndk_args=()
 for abi in "${abis[@]}"; do ndk_args+=(-t "${abi}"); done
 mkdir -p "${jnilibs}"
-# HEARTH_BUILD_STD=1: nightly build-std without std's backtrace symboliser
-# (~220 KB less per ABI; panics still unwind). See scripts/lib-size.sh.
-toolchain=()
-std_args=()
-if [[ "${HEARTH_BUILD_STD:-0}" == 1 ]]; then
-    rustup component add rust-src --toolchain nightly
-    toolchain=(+nightly)
-    std_args=(-Z build-std=std,panic_unwind -Z build-std-features=panic-unwind)
-fi
-# (The ${a[@]+…} form keeps empty arrays safe under macOS's bash 3.2.)
+# HEARTH_BUILD_STD=1: nightly build-std without std's backtrace symboliser.
+source scripts/release-std.sh  # (cwd is the repository root)
 cargo ${toolchain[@]+"${toolchain[@]}"} ndk "${ndk_args[@]}" --platform "${api}" -o "${jnilibs}" \
     build --release -p hearth-ffi --lib ${std_args[@]+"${std_args[@]}"}
 # Any readelf reads any ELF architecture: the NDK's llvm-readelf, or binutils'.

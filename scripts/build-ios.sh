@@ -37,17 +37,9 @@ step "toolchain: rustup targets"
 rustup target add "${targets[@]}"
 
 step "release static libraries (deployment target iOS ${IPHONEOS_DEPLOYMENT_TARGET})"
-# HEARTH_BUILD_STD=1: nightly build-std without std's backtrace symboliser
-# (~220 KB less per slice; panics still unwind). See scripts/lib-size.sh.
-toolchain=()
-std_args=()
-if [[ "${HEARTH_BUILD_STD:-0}" == 1 ]]; then
-    rustup component add rust-src --toolchain nightly
-    toolchain=(+nightly)
-    std_args=(-Z build-std=std,panic_unwind -Z build-std-features=panic-unwind)
-fi
+# HEARTH_BUILD_STD=1: nightly build-std without std's backtrace symboliser.
+source scripts/release-std.sh  # (cwd is the repository root)
 for t in "${targets[@]}"; do
-    # (The ${a[@]+…} form keeps empty arrays safe under macOS's bash 3.2.)
     cargo ${toolchain[@]+"${toolchain[@]}"} build --release -p hearth-ffi --lib --target "${t}" \
         ${std_args[@]+"${std_args[@]}"}
 done

@@ -39,9 +39,10 @@ if ! rustup component list --toolchain nightly 2>/dev/null | grep -q '^rust-src 
     rustup component add rust-src --toolchain nightly >/dev/null 2>&1 || true
 fi
 if rustup component list --toolchain nightly 2>/dev/null | grep -q '^rust-src (installed)'; then
-    CARGO_TARGET_DIR="${target_dir}/build-std" cargo +nightly build --release --quiet \
-        -p hearth-ffi --lib --target "${host}" \
-        -Z build-std=std,panic_unwind -Z build-std-features=panic-unwind
+    HEARTH_BUILD_STD=1
+    source scripts/release-std.sh  # the packaging scripts' toolchain and std_args
+    CARGO_TARGET_DIR="${target_dir}/build-std" cargo "${toolchain[@]}" build --release --quiet \
+        -p hearth-ffi --lib --target "${host}" "${std_args[@]}"
     report build-std "${target_dir}/build-std/${host}/release/libhearth_ffi.so"
 else
     echo "build-std variant skipped: no nightly toolchain with rust-src here"
